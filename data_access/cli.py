@@ -1,0 +1,146 @@
+"""``python -m data_access``: set up, load and inspect the database.
+
+Exit codes: 0 success, 1 refused input (nothing changed), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from data_access import demo, importers, kpis
+from data_access.config import ConfigError, database_url, pseudonym_key
+from data_access.db import make_engine, migrate
+from data_access.filters import Filters
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date in YYYY-MM-DD form") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m data_access", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init", help="create or upgrade the database schema and seed reference data")
+
+    p_import = sub.add_parser("import", help="import a CSV or XLSX file")
+    p_import.add_argument("kind", choices=importers.KINDS)
+    p_import.add_argument("file")
+    p_import.add_argument("--user", default=None, help="who is importing (recorded in the history)")
+
+    p_seed = sub.add_parser("seed-demo", help="load synthetic demo data")
+    p_seed.add_argument("--scale", choices=demo.SCALES, default="small")
+
+    sub.add_parser("clear-demo", help="remove every demo row")
+
+    p_kpis = sub.add_parser("kpis", help="print the Overview KPIs")
+    p_kpis.add_argument("--region", action="append", default=[], metavar="CODE")
+    p_kpis.add_argument("--stage", action="append", default=[], metavar="CODE")
+    p_kpis.add_argument("--event-type", action="append", default=[], metavar="CODE")
+    p_kpis.add_argument("--from", dest="date_from", type=_iso_date, metavar="YYYY-MM-DD")
+    p_kpis.add_argument("--to", dest="date_to", type=_iso_date, metavar="YYYY-MM-DD")
+    p_kpis.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _cmd_init(engine, _args) -> int:
+    migrate(engine)
+    print(f"Database ready at {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def _cmd_import(engine, args) -> int:
+    migrate(engine)
+    result = importers.import_file(
+        engine, kind=args.kind, path=args.file, key=pseudonym_key(str(engine.url)), imported_by=args.user
+    )
+    for notice in result.notices:
+        print(f"Notice: {notice}")
+    if result.problems:
+        print(f"Refused: {args.file} was not imported; nothing was changed.", file=sys.stderr)
+        for problem in result.problems[:MAX_PROBLEMS_SHOWN]:
+            print(problem, file=sys.stderr)
+        hidden = len(result.problems) - MAX_PROBLEMS_SHOWN
+        if hidden > 0:
+            print(f"... and {hidden} more problems", file=sys.stderr)
+        return 1
+    print(
+        f"Imported {args.kind} from {args.file}: {result.rows_read} rows read, "
+        f"{result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged."
+    )
+    return 0
+
+
+def _cmd_seed_demo(engine, args) -> int:
+    migrate(engine)
+    counts = demo.seed_demo(engine, scale=args.scale)
+    print("Seeded demo data: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()))
+    return 0
+
+
+def _cmd_clear_demo(engine, _args) -> int:
+    migrate(engine)
+    removed = demo.clear_demo(engine)
+    print(f"Removed {removed:,} demo rows.")
+    return 0
+
+
+def _cmd_kpis(engine, args) -> int:
+    migrate(engine)
+    filters = Filters(
+        regions=tuple(args.region),
+        stages=tuple(args.stage),
+        event_types=tuple(args.event_type),
+        date_from=args.date_from,
+        date_to=args.date_to,
+    )
+    problems = kpis.invalid_filter_values(engine, filters=filters)
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    figures = kpis.compute_kpis(engine, filters=filters, as_of=args.date_to or dt.date.today())
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        width = max(len(k) for k in figures)
+        for key, value in figures.items():
+            print(f"{key.ljust(width)}  {kpis.format_value(key, value)}")
+    return 0
+
+
+COMMANDS = {
+    "init": _cmd_init,
+    "import": _cmd_import,
+    "seed-demo": _cmd_seed_demo,
+    "clear-demo": _cmd_clear_demo,
+    "kpis": _cmd_kpis,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one CLI command and return its exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        engine = make_engine(database_url())
+        return COMMANDS[args.command](engine, args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        print(f"error: the database could not be used: {exc.__class__.__name__}: {exc.orig or exc}"
+              if hasattr(exc, "orig") else f"error: the database could not be used: {exc}", file=sys.stderr)
+        return 1

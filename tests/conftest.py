@@ -1,0 +1,65 @@
+"""Shared fixtures.
+
+``engine`` gives a freshly migrated database: SQLite always, and PostgreSQL
+too when ``TEST_DATABASE_URL`` is set (CI sets it). Each PostgreSQL test gets
+its own schema, so xdist workers never share tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import text
+
+from data_access.db import make_engine, migrate, normalise_url
+
+TEST_KEY = b"test-pseudonym-key-not-secret"
+
+
+def _backends():
+    yield pytest.param("sqlite", id="sqlite")
+    yield pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(
+            not os.environ.get("TEST_DATABASE_URL"),
+            reason="TEST_DATABASE_URL is not set; PostgreSQL tests run in CI",
+        ),
+    )
+
+
+@pytest.fixture(params=list(_backends()))
+def engine_url(request, tmp_path):
+    """Return the URL of an empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    base = normalise_url(os.environ["TEST_DATABASE_URL"])
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    schema = "t_" + re.sub(r"\W", "_", f"{worker}_{request.node.name}")[:50].lower()
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(engine_url):
+    """Return an Engine on a freshly migrated, seeded database."""
+    eng = make_engine(engine_url)
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def key():
+    """Return the pseudonym key used by tests (never a real secret)."""
+    return TEST_KEY
