@@ -1,0 +1,113 @@
+"""Reference option lists for the global filters, and facts about the data
+itself (when it was last imported, its cache version, whether it is demo data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine, exists, func, or_, select
+
+from data_access.models import (
+    AppMeta,
+    Attendance,
+    Benchmark,
+    Event,
+    EventType,
+    Feedback,
+    ImportBatch,
+    Outcome,
+    Participant,
+    Region,
+    Rep,
+    Stage,
+)
+
+LAST_IMPORT_KEY = "last_import_at"
+DATA_VERSION_KEY = "data_version"
+
+# Every table whose rows carry the import batch that inserted them.
+_BATCHED_TABLES = (Event, Participant, Attendance, Feedback, Rep, Outcome, Benchmark)
+
+
+def region_options(engine: Engine) -> pd.DataFrame:
+    """Return every region as columns ``code, name, nation, is_training_region``,
+    in the reference table's sort order."""
+    query = select(Region.code, Region.name, Region.nation, Region.is_training_region).order_by(
+        Region.sort_order, Region.code
+    )
+    return _frame(engine, query, ["code", "name", "nation", "is_training_region"])
+
+
+def stage_options(engine: Engine) -> pd.DataFrame:
+    """Return every training stage as columns ``code, label, stage_group``, in sort order."""
+    query = select(Stage.code, Stage.label, Stage.stage_group).order_by(Stage.sort_order, Stage.code)
+    return _frame(engine, query, ["code", "label", "stage_group"])
+
+
+def event_type_options(engine: Engine) -> pd.DataFrame:
+    """Return every event type as columns ``code, label``, in sort order."""
+    query = select(EventType.code, EventType.label).order_by(EventType.sort_order, EventType.code)
+    return _frame(engine, query, ["code", "label"])
+
+
+def last_import_at(engine: Engine) -> dt.datetime | None:
+    """Return when data was last imported, as a timezone-aware UTC datetime,
+    or None when nothing has been imported.
+
+    Imports record the time under the app_meta key ``last_import_at`` (ISO
+    8601, UTC). Without that key, the newest import batch that has not been
+    undone is used.
+    """
+    with engine.connect() as conn:
+        recorded = conn.scalar(select(AppMeta.value).where(AppMeta.key == LAST_IMPORT_KEY))
+        parsed = _parse_utc(recorded)
+        if parsed is not None:
+            return parsed
+        newest = conn.scalar(select(func.max(ImportBatch.imported_at)).where(ImportBatch.undone_at.is_(None)))
+    if newest is None:
+        return None
+    return _as_utc(newest)
+
+
+def data_version(engine: Engine) -> int:
+    """Return the data version counter (app_meta ``data_version``) that imports
+    increase; 0 when it was never set or is not a whole number."""
+    with engine.connect() as conn:
+        value = conn.scalar(select(AppMeta.value).where(AppMeta.key == DATA_VERSION_KEY))
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def demo_rows_present(engine: Engine) -> bool:
+    """True when any stored row was inserted by a demo batch."""
+    demo_batches = select(ImportBatch.id).where(ImportBatch.is_demo.is_(True))
+    query = select(
+        or_(*(exists().where(table.batch_id.in_(demo_batches)) for table in _BATCHED_TABLES))
+    )
+    with engine.connect() as conn:
+        return bool(conn.scalar(query))
+
+
+def _frame(engine: Engine, query, columns: list[str]) -> pd.DataFrame:
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame([tuple(row) for row in rows], columns=columns)
+
+
+def _parse_utc(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        return _as_utc(dt.datetime.fromisoformat(text))
+    except ValueError:
+        return None
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    # Stored timestamps without an offset are UTC by the import contract.
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc)
