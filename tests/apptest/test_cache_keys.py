@@ -1,0 +1,58 @@
+"""ui.cache: results are cached per query, filters and arguments, and a new
+data version invalidates them."""
+
+from __future__ import annotations
+
+import pytest
+
+from data_access.filters import Filters
+from ui import cache
+
+
+@pytest.fixture
+def counting_query():
+    """Return a query function that records each real call."""
+    calls = []
+
+    def count_calls(engine, *, filters, label="a"):
+        calls.append((filters, label))
+        return len(calls)
+
+    count_calls.calls = calls
+    return count_calls
+
+
+@pytest.fixture
+def fixed_version(app_db, monkeypatch):
+    """Pin the data version the cache sees; set ``fixed_version[0]`` to change it."""
+    version = [1]
+    monkeypatch.setattr(cache, "_data_version", lambda url: version[0])
+    return version
+
+
+def test_repeat_call_is_served_from_cache(counting_query, fixed_version):
+    """The same query, filters and arguments run the query once."""
+    first = cache.cached_query(counting_query, filters=Filters(regions=("LDN",)))
+    again = cache.cached_query(counting_query, filters=Filters(regions=("LDN",)))
+    assert (first, again, len(counting_query.calls)) == (1, 1, 1)
+
+
+def test_other_filters_or_arguments_run_again(counting_query, fixed_version):
+    """Different filters or keyword arguments are separate cache entries."""
+    cache.cached_query(counting_query, filters=Filters(regions=("LDN",)))
+    cache.cached_query(counting_query, filters=Filters(regions=("WM",)))
+    cache.cached_query(counting_query, filters=Filters(regions=("WM",)), label="b")
+    assert len(counting_query.calls) == 3
+
+
+def test_new_data_version_invalidates(counting_query, fixed_version):
+    """A new data version makes the next call run the query again."""
+    cache.cached_query(counting_query, filters=Filters())
+    fixed_version[0] = 2
+    assert cache.cached_query(counting_query, filters=Filters()) == 2
+
+
+def test_cached_engine_is_shared(app_db):
+    """get_engine returns one Engine for the configured database."""
+    assert cache.get_engine() is cache.get_engine()
+    assert str(cache.get_engine().url) == str(app_db.url)

@@ -1,0 +1,99 @@
+"""The one place that caches: the database engine, and query results keyed
+by the query, its filters, its arguments and the data version.
+
+Imports raise the data version (app_meta ``data_version``), so a new import
+invalidates every cached result within ``DATA_VERSION_TTL_SECONDS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from data_access import demo
+from data_access.config import database_url, is_default_database
+from data_access.db import make_engine, migrate, schema_is_current
+from data_access.filters import Filters
+from data_access.queries import meta
+
+# How long the data version may be stale, in seconds: short enough that a
+# finished import shows up almost at once, long enough that reruns from
+# widget clicks do not each ask the database.
+DATA_VERSION_TTL_SECONDS = 5
+
+# Enough for every page's queries under a few dozen filter combinations.
+MAX_CACHED_RESULTS = 1024
+
+Result = TypeVar("Result")
+
+
+def get_engine() -> Engine:
+    """Return the shared Engine for the configured database, migrated and,
+    for an empty embedded default database, seeded with demo data."""
+    return _engine_for(database_url())
+
+
+def cached_query(fn: Callable[..., Result], *, filters: Filters, **kwargs: Any) -> Result:
+    """Return ``fn(engine, filters=filters, **kwargs)``, cached until the data
+    version changes. ``kwargs`` values must be hashable by Streamlit."""
+    return _run_cached(fn, filters=filters, kwargs=kwargs)
+
+
+def cached_lookup(fn: Callable[..., Result], **kwargs: Any) -> Result:
+    """Return ``fn(engine, **kwargs)`` for a query that takes no filters (e.g.
+    reference option lists), cached until the data version changes."""
+    return _run_cached(fn, filters=None, kwargs=kwargs)
+
+
+def current_data_version() -> int:
+    """Return the data version, read from the database at most every
+    ``DATA_VERSION_TTL_SECONDS``."""
+    return _data_version(database_url())
+
+
+def _run_cached(fn: Callable[..., Result], *, filters: Filters | None, kwargs: dict[str, Any]) -> Result:
+    url = database_url()
+    return _cached_result(
+        url,
+        f"{fn.__module__}.{fn.__qualname__}",
+        filters,
+        tuple(sorted(kwargs.items())),
+        _data_version(url),
+        _fn=fn,
+    )
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _engine_for(url: str) -> Engine:
+    engine = make_engine(url)
+    if not schema_is_current(engine):
+        migrate(engine)
+    if is_default_database(url):
+        demo.seed_demo_if_empty(engine)
+    return engine
+
+
+@st.cache_data(ttl=DATA_VERSION_TTL_SECONDS, show_spinner=False)
+def _data_version(url: str) -> int:
+    return meta.data_version(_engine_for(url))
+
+
+@st.cache_data(max_entries=MAX_CACHED_RESULTS, show_spinner=False)
+def _cached_result(
+    url: str,
+    fn_name: str,
+    filters: Filters | None,
+    kwargs_items: tuple[tuple[str, Any], ...],
+    data_version: int,
+    *,
+    _fn: Callable[..., Any],
+) -> Any:
+    # url, fn_name, filters, kwargs_items and data_version form the cache key;
+    # the leading underscore keeps Streamlit from hashing the function object.
+    engine = _engine_for(url)
+    if filters is None:
+        return _fn(engine, **dict(kwargs_items))
+    return _fn(engine, filters=filters, **dict(kwargs_items))

@@ -1,0 +1,292 @@
+"""The shared page frame: every page's first call.
+
+``page_frame`` sets the page config, checks access, draws the global filters
+in the sidebar and the data notices above the page, and returns the selected
+``Filters``. The filters live in session state, so they survive page
+switches, and are mirrored in the URL (see ``ui.filters``), so a link
+reproduces the view on any page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from data_access.config import ConfigError
+from data_access.filters import Filters
+from data_access.queries import meta
+from domain.periods import preset_range
+from ui.cache import cached_lookup
+from ui.filters import (
+    DEFAULT_PRESET,
+    FILTER_PARAMS,
+    PRESET_CUSTOM,
+    PRESET_LABELS,
+    complete_groups,
+    filters_from_query,
+    query_from_filters,
+    toggle_group,
+)
+from ui.notices import DEMO_BANNER, data_as_of_text, filter_summary_text
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+PAGE_ICON = ASSETS_DIR / "icon.png"
+LOGO = ASSETS_DIR / "logo.svg"
+
+# Shortcut groups of training stages, by the stage table's stage_group.
+STAGE_GROUP_SHORTCUTS: dict[str, str] = {
+    "non_training": "Non-training",
+    "core": "Core ST1–4",
+    "specialty": "Specialty ST5–8",
+    "consultant": "Consultant",
+}
+
+# Earliest date the custom range offers; Soft Landing's records start later.
+EARLIEST_DATE = dt.date(2015, 1, 1)
+
+_STATE_KEY = "global_filters"
+_NOTICES_KEY = "global_filter_notices"
+_REGION_KEY = "filter_region"
+_NATION_KEY = "filter_region_nations"
+_STAGE_KEY = "filter_stage"
+_STAGE_GROUP_KEY = "filter_stage_groups"
+_TYPE_KEY = "filter_type"
+_PERIOD_KEY = "filter_period"
+_FROM_KEY = "filter_from"
+_TO_KEY = "filter_to"
+
+
+def require_access() -> None:
+    """Stop the page unless the viewer may see it.
+
+    The single place for the access check: a no-op until the access-control
+    issue adds login, which will hook in here.
+    """
+
+
+def page_frame(title: str, *, icon: str | Path = PAGE_ICON) -> Filters:
+    """Draw the frame of a page titled ``title`` and return the global filters.
+
+    Must be the first Streamlit call on every page. Stops the page with a
+    plain message when the database cannot be read.
+    """
+    st.set_page_config(page_title=f"{title} · Soft Landing", page_icon=str(icon), layout="wide")
+    require_access()
+    st.logo(str(LOGO), icon_image=str(PAGE_ICON), size="large")
+    try:
+        regions = cached_lookup(meta.region_options)
+        stages = cached_lookup(meta.stage_options)
+        event_types = cached_lookup(meta.event_type_options)
+        last_import = cached_lookup(meta.last_import_at)
+        demo_present = cached_lookup(meta.demo_rows_present)
+    except (ConfigError, SQLAlchemyError) as exc:
+        st.error(
+            "**The dashboard cannot read its database.** Check `DATABASE_URL` or `[database] url` "
+            "in `.streamlit/secrets.toml`, then reload the page.\n\n"
+            f"Details: {exc.__class__.__name__}: {_first_line(exc)}"
+        )
+        st.stop()
+
+    filters, preset, notices = _sidebar_filters(regions, stages, event_types, today=dt.date.today())
+
+    st.title(title)
+    summary = filter_summary_text(
+        filters,
+        period_label=PRESET_LABELS[preset],
+        region_names=dict(zip(regions["code"], regions["name"], strict=True)),
+        stage_labels=dict(zip(stages["code"], stages["label"], strict=True)),
+        type_labels=dict(zip(event_types["code"], event_types["label"], strict=True)),
+    )
+    st.caption(f"{summary}  \n{data_as_of_text(last_import)}")
+    for notice in notices:
+        st.warning(notice, icon=":material/link_off:")
+    if demo_present:
+        st.info(DEMO_BANNER, icon=":material/science:")
+    return filters
+
+
+def _sidebar_filters(
+    regions: pd.DataFrame, stages: pd.DataFrame, event_types: pd.DataFrame, *, today: dt.date
+) -> tuple[Filters, str, list[str]]:
+    state = st.session_state
+    if _STATE_KEY not in state:
+        # First run of this browser session: the URL decides.
+        params = {name: st.query_params.get_all(name) for name in FILTER_PARAMS}
+        from_link, preset, notices = filters_from_query(
+            params,
+            valid_regions=list(regions["code"]),
+            valid_stages=list(stages["code"]),
+            valid_types=list(event_types["code"]),
+        )
+        state[_STATE_KEY] = (_resolve_dates(from_link, preset, today=today), preset)
+        state[_NOTICES_KEY] = notices
+    previous, previous_preset = state[_STATE_KEY]
+    _seed_widgets(previous, previous_preset)
+
+    nations = _groups(regions[regions["is_training_region"]], "nation", "code")
+    stage_groups = {
+        label: members
+        for group, label in STAGE_GROUP_SHORTCUTS.items()
+        if (members := list(stages.loc[stages["stage_group"] == group, "code"]))
+    }
+    region_names = dict(zip(regions["code"], regions["name"], strict=True))
+    stage_labels = dict(zip(stages["code"], stages["label"], strict=True))
+    type_labels = dict(zip(event_types["code"], event_types["label"], strict=True))
+
+    with st.sidebar:
+        st.header("Filters", divider="blue")
+        _group_shortcuts("Nations", _NATION_KEY, _REGION_KEY, nations)
+        st.multiselect(
+            "Region",
+            options=list(regions["code"]),
+            format_func=region_names.__getitem__,
+            key=_REGION_KEY,
+            placeholder="All regions",
+            help="The region recorded on each attendance or feedback row, not the event's host region.",
+        )
+        _group_shortcuts("Stage groups", _STAGE_GROUP_KEY, _STAGE_KEY, stage_groups)
+        st.multiselect(
+            "Training stage",
+            options=list(stages["code"]),
+            format_func=stage_labels.__getitem__,
+            key=_STAGE_KEY,
+            placeholder="All stages",
+        )
+        st.multiselect(
+            "Event type",
+            options=list(event_types["code"]),
+            format_func=type_labels.__getitem__,
+            key=_TYPE_KEY,
+            placeholder="All event types",
+        )
+        preset = st.selectbox(
+            "Period", options=list(PRESET_LABELS), format_func=PRESET_LABELS.__getitem__, key=_PERIOD_KEY
+        )
+        date_from, date_to = _date_range(preset, today=today)
+        st.button("Reset filters", on_click=_reset_widgets, icon=":material/restart_alt:", type="tertiary")
+
+    filters = Filters(
+        regions=tuple(state[_REGION_KEY]),
+        stages=tuple(state[_STAGE_KEY]),
+        event_types=tuple(state[_TYPE_KEY]),
+        date_from=date_from,
+        date_to=date_to,
+    )
+    if (filters, preset) != (previous, previous_preset):
+        state[_NOTICES_KEY] = []
+    state[_STATE_KEY] = (filters, preset)
+    _mirror_in_url(filters, preset)
+    return filters, preset, list(state[_NOTICES_KEY])
+
+
+def _resolve_dates(filters: Filters, preset: str, *, today: dt.date) -> Filters:
+    if preset == PRESET_CUSTOM:
+        return filters
+    date_from, date_to = preset_range(preset, today=today)
+    return dataclasses.replace(filters, date_from=date_from, date_to=date_to)
+
+
+def _seed_widgets(filters: Filters, preset: str) -> None:
+    # Streamlit drops a widget's value when a page without it runs, so each
+    # page restores the widgets from the one session copy of the filters.
+    defaults = {
+        _REGION_KEY: list(filters.regions),
+        _STAGE_KEY: list(filters.stages),
+        _TYPE_KEY: list(filters.event_types),
+        _PERIOD_KEY: preset,
+        _FROM_KEY: filters.date_from,
+        _TO_KEY: filters.date_to,
+    }
+    for key, value in defaults.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def _groups(frame: pd.DataFrame, group_column: str, code_column: str) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for group, code in zip(frame[group_column], frame[code_column], strict=True):
+        groups.setdefault(group, []).append(code)
+    return groups
+
+
+def _group_shortcuts(label: str, key: str, target_key: str, groups: Mapping[str, Sequence[str]]) -> None:
+    # The pills show which groups are wholly selected; clicking one toggles
+    # all its codes in the multiselect below.
+    st.session_state[key] = complete_groups(st.session_state[target_key], groups)
+    st.pills(
+        label,
+        options=list(groups),
+        selection_mode="multi",
+        key=key,
+        on_change=_apply_group_toggle,
+        args=(key, target_key, groups),
+        label_visibility="collapsed",
+        help=f"{label}: select or clear every code in a group at once.",
+    )
+
+
+def _apply_group_toggle(key: str, target_key: str, groups: Mapping[str, Sequence[str]]) -> None:
+    state = st.session_state
+    now = set(state[key] or ())
+    before = set(complete_groups(state[target_key], groups))
+    selection = list(state[target_key])
+    for name, members in groups.items():
+        if (name in now) != (name in before):
+            selection = toggle_group(selection, members)
+    state[target_key] = selection
+
+
+def _date_range(preset: str, *, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    if preset != PRESET_CUSTOM:
+        date_from, date_to = preset_range(preset, today=today)
+        st.caption(f"{_day(date_from, 'the first record')} to {_day(date_to, 'the latest record')}")
+        # Switching to custom dates starts from the range shown here.
+        st.session_state[_FROM_KEY] = date_from
+        st.session_state[_TO_KEY] = date_to
+        return date_from, date_to
+    # A linked date outside the usual span widens it rather than break the widget.
+    chosen = [day for day in (st.session_state[_FROM_KEY], st.session_state[_TO_KEY]) if day is not None]
+    earliest = min([EARLIEST_DATE, *chosen])
+    latest = max([today + dt.timedelta(days=2 * 366), *chosen])
+    col_from, col_to = st.columns(2)
+    date_from = col_from.date_input(
+        "From", key=_FROM_KEY, min_value=earliest, max_value=latest, format="DD/MM/YYYY"
+    )
+    date_to = col_to.date_input("To", key=_TO_KEY, min_value=earliest, max_value=latest, format="DD/MM/YYYY")
+    if date_from is not None and date_to is not None and date_from > date_to:
+        st.warning("The start date is after the end date, so the two were swapped.")
+        date_from, date_to = date_to, date_from
+    return date_from, date_to
+
+
+def _reset_widgets() -> None:
+    state = st.session_state
+    state[_REGION_KEY] = []
+    state[_STAGE_KEY] = []
+    state[_TYPE_KEY] = []
+    state[_PERIOD_KEY] = DEFAULT_PRESET
+
+
+def _mirror_in_url(filters: Filters, preset: str) -> None:
+    wanted = query_from_filters(filters, preset=preset)
+    current = {name: st.query_params.get_all(name) for name in FILTER_PARAMS if name in st.query_params}
+    if current == wanted:
+        return
+    # Parameters that are not filters (e.g. a presentation switch) are kept.
+    others = {name: st.query_params.get_all(name) for name in st.query_params if name not in FILTER_PARAMS}
+    st.query_params.from_dict({**others, **wanted})
+
+
+def _day(day: dt.date | None, missing: str) -> str:
+    return missing if day is None else f"{day:%-d %b %Y}"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0] if text else ""
