@@ -1,0 +1,79 @@
+"""Date presets for the global filter, and the previous period for tile deltas.
+
+The dashboard's training year runs from 1 August to 31 July. (The GMC
+starts its training year on the first Wednesday in August; outcome queries
+apply that rule themselves.) All ranges are inclusive on both ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+TRAINING_YEAR_START_MONTH = 8
+
+PRESETS: dict[str, str] = {
+    "last_12_months": "Last 12 months",
+    "this_training_year": "This training year (August to date)",
+    "last_training_year": "Last training year (August to July)",
+    "all_time": "All time",
+}
+
+
+def _validate_date(name: str, value: object) -> dt.date:
+    # datetime is a subclass of date, but a time of day would shift ranges silently.
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ValueError(f"{name} must be a date, not {value!r}")
+    return value
+
+
+def training_year_start(day: dt.date) -> dt.date:
+    """Return 1 August of the training year that contains ``day``."""
+    day = _validate_date("day", day)
+    year = day.year if day.month >= TRAINING_YEAR_START_MONTH else day.year - 1
+    return dt.date(year, TRAINING_YEAR_START_MONTH, 1)
+
+
+def _one_year_earlier(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        # 29 February has no twin in the year before; 28 February is the same day a year back.
+        return day.replace(year=day.year - 1, day=28)
+
+
+def preset_range(preset: str, *, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """Return the inclusive (from, to) dates of ``preset`` as seen on ``today``.
+
+    * 'last_12_months': the year ending today, e.g. 27 Nov 2025 to 26 Nov 2026;
+    * 'this_training_year': 1 August of the current training year to today;
+    * 'last_training_year': the whole previous training year, 1 August to 31 July;
+    * 'all_time': (None, None), meaning no date filter.
+
+    Raises ValueError for an unknown preset or a ``today`` that is not a date.
+    """
+    today = _validate_date("today", today)
+    if preset == "last_12_months":
+        return _one_year_earlier(today) + dt.timedelta(days=1), today
+    if preset == "this_training_year":
+        return training_year_start(today), today
+    if preset == "last_training_year":
+        start = training_year_start(today)
+        return start.replace(year=start.year - 1), start - dt.timedelta(days=1)
+    if preset == "all_time":
+        return None, None
+    raise ValueError(f"unknown date preset {preset!r}; choose one of {', '.join(PRESETS)}")
+
+
+def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """Return the inclusive (from, to) period of the same number of days that ends the day before ``date_from``.
+
+    Raises ValueError unless both are dates and ``date_from`` ≤ ``date_to``;
+    an open-ended range (all time) has no previous period.
+    """
+    date_from = _validate_date("date_from", date_from)
+    date_to = _validate_date("date_to", date_to)
+    if date_from > date_to:
+        raise ValueError(f"date_from {date_from} is after date_to {date_to}")
+    length = date_to - date_from
+    previous_to = date_from - dt.timedelta(days=1)
+    return previous_to - length, previous_to
