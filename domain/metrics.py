@@ -98,7 +98,7 @@ _ENTRIES: tuple[Metric, ...] = (
     Metric(
         id="events",
         label="Events",
-        definition="Number of distinct events with at least one counted attendance.",
+        definition="Number of distinct events where at least one counted participant attended.",
         unit="count",
         direction="up",
         suppression="none",
@@ -128,11 +128,12 @@ _ENTRIES: tuple[Metric, ...] = (
         suppression="rate",
         denominator_id="registrations",
         numerator_id="attendances",
+        decimals=1,
     ),
     Metric(
         id="unique_participants",
         label="Unique participants",
-        definition="Number of different participants among the counted attendances.",
+        definition="Number of different participants among the counted attendances (rows where the person attended).",
         unit="count",
         direction="up",
         suppression="count",
@@ -140,7 +141,7 @@ _ENTRIES: tuple[Metric, ...] = (
     Metric(
         id="returning_participants",
         label="Returning participants",
-        definition="Number of participants with counted attendances at two or more different events.",
+        definition="Number of participants who attended two or more different events, counting only counted attendances.",
         unit="count",
         direction="up",
         suppression="count",
@@ -161,6 +162,7 @@ _ENTRIES: tuple[Metric, ...] = (
         direction="up",
         suppression="rate",
         denominator_id="feedback_responses",
+        decimals=1,
     ),
     Metric(
         id="mean_rating",
@@ -204,6 +206,7 @@ _ENTRIES: tuple[Metric, ...] = (
         suppression="none",
         denominator_id="regions_total",
         numerator_id="regions_with_active_rep",
+        decimals=1,
     ),
     Metric(
         id="response_rate",
@@ -214,6 +217,7 @@ _ENTRIES: tuple[Metric, ...] = (
         suppression="rate",
         denominator_id="attendances",
         numerator_id="feedback_responses",
+        decimals=1,
     ),
     Metric(
         id="outcome_results",
@@ -278,6 +282,7 @@ _ENTRIES: tuple[Metric, ...] = (
         direction="up",
         suppression="rate",
         denominator_id="feedback_responses",
+        decimals=1,
     ),
 )
 

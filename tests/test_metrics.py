@@ -102,13 +102,13 @@ def test_count_format_uses_thousands_separator():
 
 
 def test_fraction_format_shows_percentage():
-    """A fraction such as the attendance rate displays as a percentage."""
-    assert metric("attendance_rate").format(0.834) == "83%"
+    """A fraction such as the attendance rate displays as a percentage with one decimal, as the CLI does."""
+    assert metric("attendance_rate").format(0.834) == "83.4%"
 
 
 def test_percent_format_shows_percentage():
     """A percent such as % excellent is already 0-100."""
-    assert metric("pct_excellent").format(83.4) == "83%"
+    assert metric("pct_excellent").format(83.44) == "83.4%"
 
 
 def test_rating_format_has_two_decimals():
