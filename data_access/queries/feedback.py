@@ -1,0 +1,186 @@
+"""Feedback (dashboard page 3).
+
+A *counted response* is a feedback row whose event passes the date and
+event-type filters and whose own region and stage pass the region and stage
+filters. Responses without a region or stage were stored as UNK / unknown, so
+a region or stage filter leaves them out.
+
+Ratings run 1 (Poor) to 5 (Excellent). Months are ``datetime.date`` values,
+the first of the event's month. Every function returns an empty frame with the
+same columns when nothing matches.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, Table, func, select
+
+from data_access.filters import Filters
+from data_access.models import Attendance, EventType, Feedback
+from data_access.queries.filtering import event_t
+from data_access.queries.reach import counted_conditions, month_key, month_start
+
+attendance_t: Table = Attendance.__table__
+event_type_t: Table = EventType.__table__
+feedback_t: Table = Feedback.__table__
+
+RATING_LABELS: dict[int, str] = {1: "Poor", 2: "Fair", 3: "Good", 4: "Very good", 5: "Excellent"}
+DEFAULT_COMMENT_LIMIT = 500
+
+RATING_DISTRIBUTION_COLUMNS = ["event_type", "event_type_label", "rating", "rating_label", "responses"]
+EXCELLENT_BY_MONTH_COLUMNS = ["month", "responses", "excellent"]
+RESPONSE_RATE_COLUMNS = ["event_type", "event_type_label", "responses", "attendances"]
+MEAN_RATING_COLUMNS = ["event_id", "title", "date", "event_type", "responses", "mean_rating"]
+COMMENTS_COLUMNS = ["date", "event_type_label", "comment"]
+
+
+def rating_distribution_by_type(engine: Engine, *, filters: Filters) -> pd.DataFrame:
+    """Return five rows (ratings 1-5, zero-filled) for each event type with
+    counted responses: ``event_type`` (code), ``event_type_label``,
+    ``rating``, ``rating_label`` and ``responses``; event types in reference
+    order, ratings ascending."""
+    per_type_rating = (
+        select(event_t.c.event_type_id, feedback_t.c.rating, func.count().label("responses"))
+        .select_from(feedback_t.join(event_t, event_t.c.id == feedback_t.c.event_id))
+        .where(*counted_conditions(filters, feedback_t))
+        .group_by(event_t.c.event_type_id, feedback_t.c.rating)
+        .subquery("per_type_rating")
+    )
+    statement = (
+        select(event_type_t.c.code, event_type_t.c.label, per_type_rating.c.rating, per_type_rating.c.responses)
+        .join(event_type_t, event_type_t.c.id == per_type_rating.c.event_type_id)
+        .order_by(event_type_t.c.sort_order, per_type_rating.c.rating)
+    )
+    counts = _rows(engine, statement)
+    types = list(dict.fromkeys((code, label) for code, label, _, _ in counts))
+    responses = {(code, int(rating)): n for code, _, rating, n in counts}
+    return pd.DataFrame(
+        [
+            (code, label, rating, rating_label, responses.get((code, rating), 0))
+            for code, label in types
+            for rating, rating_label in RATING_LABELS.items()
+        ],
+        columns=RATING_DISTRIBUTION_COLUMNS,
+    )
+
+
+def excellent_by_month(engine: Engine, *, filters: Filters) -> pd.DataFrame:
+    """Return one row per month with counted responses: ``month``,
+    ``responses`` and ``excellent`` (responses rated 5), oldest first."""
+    month = month_key(event_t.c.date).label("month")
+    statement = (
+        select(month, func.count(), func.count().filter(feedback_t.c.rating == 5))
+        .select_from(feedback_t.join(event_t, event_t.c.id == feedback_t.c.event_id))
+        .where(*counted_conditions(filters, feedback_t))
+        .group_by(month)
+        .order_by(month)
+    )
+    frame = pd.DataFrame(_rows(engine, statement), columns=EXCELLENT_BY_MONTH_COLUMNS)
+    frame["month"] = [month_start(key) for key in frame["month"]]
+    return frame
+
+
+def response_rate_by_event_type(engine: Engine, *, filters: Filters) -> pd.DataFrame:
+    """Return one row per event type with counted responses or attendances:
+    ``event_type`` (code), ``event_type_label``, ``responses`` and
+    ``attendances`` (attended = yes); the response rate is responses /
+    attendances. Responses and attendances pass the same filters."""
+    responses = (
+        select(event_t.c.event_type_id, func.count().label("n"))
+        .select_from(feedback_t.join(event_t, event_t.c.id == feedback_t.c.event_id))
+        .where(*counted_conditions(filters, feedback_t))
+        .group_by(event_t.c.event_type_id)
+        .subquery("responses")
+    )
+    attendances = (
+        select(event_t.c.event_type_id, func.count().label("n"))
+        .select_from(attendance_t.join(event_t, event_t.c.id == attendance_t.c.event_id))
+        .where(attendance_t.c.attended, *counted_conditions(filters, attendance_t))
+        .group_by(event_t.c.event_type_id)
+        .subquery("attendances")
+    )
+    statement = (
+        select(
+            event_type_t.c.code,
+            event_type_t.c.label,
+            func.coalesce(responses.c.n, 0),
+            func.coalesce(attendances.c.n, 0),
+        )
+        .outerjoin(responses, responses.c.event_type_id == event_type_t.c.id)
+        .outerjoin(attendances, attendances.c.event_type_id == event_type_t.c.id)
+        .where(responses.c.n.is_not(None) | attendances.c.n.is_not(None))
+        .order_by(event_type_t.c.sort_order)
+    )
+    return pd.DataFrame(_rows(engine, statement), columns=RESPONSE_RATE_COLUMNS)
+
+
+def mean_rating_by_event(engine: Engine, *, filters: Filters) -> pd.DataFrame:
+    """Return one row per event with counted responses, newest first:
+    ``event_id`` (the natural key), ``title``, ``date``, ``event_type``
+    (code), ``responses`` and ``mean_rating`` (1-5 scale, float)."""
+    per_event = (
+        select(
+            feedback_t.c.event_id,
+            func.count().label("responses"),
+            func.avg(feedback_t.c.rating).label("mean_rating"),
+        )
+        .where(*counted_conditions(filters, feedback_t))
+        .group_by(feedback_t.c.event_id)
+        .subquery("per_event")
+    )
+    statement = (
+        select(
+            event_t.c.event_key,
+            event_t.c.title,
+            event_t.c.date,
+            event_type_t.c.code,
+            per_event.c.responses,
+            per_event.c.mean_rating,
+        )
+        .join(per_event, per_event.c.event_id == event_t.c.id)
+        .join(event_type_t, event_type_t.c.id == event_t.c.event_type_id)
+        .order_by(event_t.c.date.desc(), event_t.c.event_key)
+    )
+    frame = pd.DataFrame(_rows(engine, statement), columns=MEAN_RATING_COLUMNS)
+    frame["mean_rating"] = frame["mean_rating"].astype("float64")
+    return frame
+
+
+def comments(
+    engine: Engine, *, filters: Filters, search: str | None = None, limit: int = DEFAULT_COMMENT_LIMIT
+) -> pd.DataFrame:
+    """Return up to ``limit`` non-blank comments from counted responses,
+    newest event first: ``date`` (first of the event's month, never the day,
+    to make responses harder to re-identify), ``event_type_label`` and
+    ``comment`` (the text as stored). Never participant ids, regions or stages.
+
+    ``search`` keeps comments containing it, ignoring case; ``%`` and ``_``
+    in it match themselves. Raises ValueError when ``limit`` is not a
+    positive whole number.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a positive whole number, not {limit!r}")
+    conditions = [
+        feedback_t.c.comments.is_not(None),
+        func.trim(feedback_t.c.comments) != "",
+        *counted_conditions(filters, feedback_t),
+    ]
+    if search:
+        conditions.append(feedback_t.c.comments.icontains(search, autoescape=True))
+    statement = (
+        select(month_key(event_t.c.date), event_type_t.c.label, feedback_t.c.comments)
+        .select_from(feedback_t)
+        .join(event_t, event_t.c.id == feedback_t.c.event_id)
+        .join(event_type_t, event_type_t.c.id == event_t.c.event_type_id)
+        .where(*conditions)
+        .order_by(event_t.c.date.desc(), feedback_t.c.id.desc())
+        .limit(limit)
+    )
+    frame = pd.DataFrame(_rows(engine, statement), columns=COMMENTS_COLUMNS)
+    frame["date"] = [month_start(key) for key in frame["date"]]
+    return frame
+
+
+def _rows(engine: Engine, statement) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(statement)]
