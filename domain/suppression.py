@@ -81,31 +81,34 @@ def _secondary(
 ) -> np.ndarray:
     """Return ``hidden`` widened until no group gives a hidden value away by subtraction."""
     hidden = hidden.copy()
+    groups = []
+    for ids in group_ids:
+        order = np.argsort(ids, kind="stable")
+        boundaries = np.flatnonzero(np.diff(ids[order])) + 1
+        groups.extend(np.split(order, boundaries) if len(order) else [])
     changed = True
     while changed:
         changed = False
-        for ids in group_ids:
-            for group in np.unique(ids):
-                members = np.flatnonzero(ids == group)
-                known = members[~np.isnan(values[members])]
-                hidden_members = known[hidden[known]]
-                if len(hidden_members) == 0:
-                    continue
-                hidden_sum = values[hidden_members].sum()
-                lone = len(hidden_members) == 1
-                small_sum = 0 < hidden_sum < min_cell
-                if not (lone or small_sum):
-                    continue
-                visible = known[~hidden[known]]
-                candidates = visible[values[visible] > 0]
-                # A lone hidden cell next to only zeros is still exposed; hiding a zero
-                # at least leaves two unknowns. A small hidden sum cannot be helped by a zero.
-                if len(candidates) == 0 and lone:
-                    candidates = visible
-                if len(candidates) == 0:
-                    continue
-                hidden[candidates[np.argmin(values[candidates])]] = True
-                changed = True
+        for members in groups:
+            known = members[~np.isnan(values[members])]
+            hidden_members = known[hidden[known]]
+            if len(hidden_members) == 0:
+                continue
+            hidden_sum = values[hidden_members].sum()
+            lone = len(hidden_members) == 1
+            small_sum = 0 < hidden_sum < min_cell
+            if not (lone or small_sum):
+                continue
+            visible = known[~hidden[known]]
+            candidates = visible[values[visible] > 0]
+            # A lone hidden cell next to only zeros is still exposed; hiding a zero
+            # at least leaves two unknowns. A small hidden sum cannot be helped by a zero.
+            if len(candidates) == 0 and lone:
+                candidates = visible
+            if len(candidates) == 0:
+                continue
+            hidden[candidates[np.argmin(values[candidates])]] = True
+            changed = True
     return hidden
 
 
