@@ -56,10 +56,13 @@ class Metric:
         if self.unit not in UNITS:
             raise ValueError(f"metric {self.id!r}: unit {self.unit!r} is not one of {sorted(UNITS)}")
         if self.direction not in DIRECTIONS:
-            raise ValueError(f"metric {self.id!r}: direction {self.direction!r} is not one of {sorted(DIRECTIONS)}")
+            raise ValueError(
+                f"metric {self.id!r}: direction {self.direction!r} is not one of {sorted(DIRECTIONS)}"
+            )
         if self.suppression not in SUPPRESSION_KINDS:
             raise ValueError(
-                f"metric {self.id!r}: suppression {self.suppression!r} is not one of {sorted(SUPPRESSION_KINDS)}"
+                f"metric {self.id!r}: suppression {self.suppression!r} "
+                f"is not one of {sorted(SUPPRESSION_KINDS)}"
             )
         if self.suppression == "rate" and self.denominator_id is None:
             raise ValueError(f"metric {self.id!r}: a rate needs a denominator_id")
@@ -133,7 +136,10 @@ _ENTRIES: tuple[Metric, ...] = (
     Metric(
         id="unique_participants",
         label="Unique participants",
-        definition="Number of different participants among the counted attendances (rows where the person attended).",
+        definition=(
+            "Number of different participants among the counted attendances (rows where the person "
+            "attended)."
+        ),
         unit="count",
         direction="up",
         suppression="count",
@@ -141,7 +147,10 @@ _ENTRIES: tuple[Metric, ...] = (
     Metric(
         id="returning_participants",
         label="Returning participants",
-        definition="Number of participants who attended two or more different events, counting only counted attendances.",
+        definition=(
+            "Number of participants who attended two or more different events, counting only counted "
+            "attendances."
+        ),
         unit="count",
         direction="up",
         suppression="count",
@@ -157,7 +166,9 @@ _ENTRIES: tuple[Metric, ...] = (
     Metric(
         id="pct_excellent",
         label="% excellent",
-        definition="Feedback responses rated 5 (Excellent), as a percentage of all counted feedback responses.",
+        definition=(
+            "Feedback responses rated 5 (Excellent), as a percentage of all counted feedback responses."
+        ),
         unit="percent",
         direction="up",
         suppression="rate",
@@ -233,7 +244,10 @@ _ENTRIES: tuple[Metric, ...] = (
     Metric(
         id="exam_pass_rate",
         label="Exam pass rate",
-        definition="Members' MRCPCH exam results that were a pass, as a percentage of all their results for that exam.",
+        definition=(
+            "Members' MRCPCH exam results that were a pass, as a percentage of all their results for "
+            "that exam."
+        ),
         unit="fraction",
         direction="up",
         suppression="rate",
@@ -256,7 +270,10 @@ _ENTRIES: tuple[Metric, ...] = (
     Metric(
         id="recruitment_offer_rate",
         label="Recruitment offer rate",
-        definition="Members' recruitment applications that led to an offer, as a percentage of all their recorded applications.",
+        definition=(
+            "Members' recruitment applications that led to an offer, as a percentage of all their "
+            "recorded applications."
+        ),
         unit="fraction",
         direction="up",
         suppression="rate",
@@ -266,7 +283,10 @@ _ENTRIES: tuple[Metric, ...] = (
     Metric(
         id="monthly_attendances",
         label="Attendances per month",
-        definition="Attendances (counted attendance rows where the person attended) at events held in each calendar month.",
+        definition=(
+            "Attendances (counted attendance rows where the person attended) at events held in each "
+            "calendar month."
+        ),
         unit="count",
         direction="up",
         suppression="count",

@@ -65,7 +65,7 @@ def preset_range(preset: str, *, today: dt.date) -> tuple[dt.date | None, dt.dat
 
 
 def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
-    """Return the inclusive (from, to) period of the same number of days that ends the day before ``date_from``.
+    """Return the inclusive (from, to) period as many days long, ending the day before ``date_from``.
 
     Raises ValueError unless both are dates and ``date_from`` ≤ ``date_to``;
     an open-ended range (all time) has no previous period.

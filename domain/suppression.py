@@ -260,7 +260,7 @@ def suppress_kpis(
 
 
 def display_kpi(key: str, figures: Mapping[str, Any], hidden: frozenset[str], *, min_cell: int) -> str:
-    """Return the tile text for KPI ``key`` after ``suppress_kpis``: "<5", "n<5", "–" or the formatted value."""
+    """Return the tile text for KPI ``key`` after ``suppress_kpis``: "<5", "n<5", "–" or the value."""
     entry = metric(key)
     return display_value(
         figures.get(key), key in hidden, unit=entry.unit, min_cell=min_cell, decimals=entry.decimals

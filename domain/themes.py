@@ -124,4 +124,5 @@ def theme_counts(tags: pd.DataFrame, *, rules: pd.DataFrame | None = None) -> pd
         counts = counts.reindex(pd.unique(rules["theme"]), fill_value=0)
     result = counts.rename("comments").rename_axis("theme").reset_index()
     result["comments"] = result["comments"].astype("int64")
-    return result.sort_values(["comments", "theme"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    ordered = result.sort_values(["comments", "theme"], ascending=[False, True], kind="stable")
+    return ordered.reset_index(drop=True)

@@ -89,7 +89,7 @@ def test_previous_period_across_a_leap_day():
 
 
 def test_previous_period_counts_days_not_calendar_years():
-    """A 365-day training year is preceded by the 365 days before it, which start on 2 Aug when 29 Feb falls inside."""
+    """A 365-day year is preceded by the 365 days before it: from 2 Aug when 29 Feb falls inside."""
     assert previous_period(D(2024, 8, 1), D(2025, 7, 31)) == (D(2023, 8, 2), D(2024, 7, 31))
 
 

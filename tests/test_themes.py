@@ -62,7 +62,9 @@ def test_keyword_symbols_are_literal(rules):
 
 def test_one_row_per_comment_and_theme_with_matched_keywords(rules):
     """Two themes in one comment give two rows; repeated keywords are listed once."""
-    comments = pd.Series(["Mock interview and interview tips; felt less isolated", "Nothing to add"], index=[7, 9])
+    comments = pd.Series(
+        ["Mock interview and interview tips; felt less isolated", "Nothing to add"], index=[7, 9]
+    )
     tags = tag_comments(comments, rules)
     assert tags.to_dict("records") == [
         {"comment_id": 7, "theme": "Interviews", "keywords": "interview; mock interview"},
