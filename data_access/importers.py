@@ -1,0 +1,1192 @@
+"""Importing the organisation's spreadsheets (CSV or XLSX) into the database.
+
+Three steps, so that the CLI and a later "Data" page share one implementation:
+
+1. ``read_table`` turns file bytes into a DataFrame of text cells, indexed by
+   the spreadsheet row number a person sees (the header is row 1 in a plain
+   file). XLSX date cells become ``YYYY-MM-DD``; formulas are kept as their
+   text and never evaluated.
+2. ``prepare`` maps the columns to the import contract, checks and normalises
+   every value and returns the rows as they would be stored (codes, dates,
+   pseudonyms; never an email), with the problems and notices. It only reads
+   the database, so it can drive a preview.
+3. ``commit_rows`` writes the rows in one transaction and records the batch.
+
+``import_file`` composes them; ``undo_batch`` reverses a batch.
+
+Decisions where the contract is silent:
+
+- **Header row.** Exports such as Zoom's attendee report put report and host
+  blocks above the table. Unless ``header_row`` is given, the header is the
+  first row that is at least as wide as every row below it (width = position
+  of the last non-blank cell); a notice says when that is not row 1.
+- **Repeated rows.** A key repeated with identical values (a Zoom attendee
+  who rejoined) is imported once, with a notice; with different values the
+  file is refused.
+- **Feedback keys.** ``response_id`` is scoped to its event, because form
+  tools number responses per form; without it, the key hashes the event,
+  rating, submitted date, participant pseudonym, region, stage,
+  would_recommend and comments plus the row's occurrence among identical
+  rows, so two identical anonymous responses stay two responses and
+  re-importing the file still changes nothing. A feedback email of
+  ``anonymous`` (as Microsoft Forms writes it) means no participant.
+- **Fixed values.** ``fixed_values`` gives a field one value for every row,
+  for exports of one event that do not carry its id (Zoom, Eventbrite).
+- **Emails in messages** are masked (``a***@example.org``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pandas as pd
+from sqlalchemy import Date, Engine, Table, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DataError, IntegrityError
+
+from data_access import models, normalise, reference
+from data_access.pseudonym import pseudonymise
+
+KINDS: tuple[str, ...] = ("events", "attendance", "feedback", "reps", "outcomes", "benchmarks")
+
+# kind -> (required fields, optional fields), in the order problems are listed.
+FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "events": (("event_id", "title", "event_type", "date"),
+               ("delivery", "host_region", "mwres_indicators", "capacity")),
+    "attendance": (("event_id", "email", "attended"), ("region", "stage")),
+    "feedback": (("event_id", "rating"),
+                 ("response_id", "submitted", "email", "region", "stage", "would_recommend", "comments")),
+    "reps": (("name", "region", "start_date"), ("role", "end_date")),
+    "outcomes": (("email", "category", "measure", "date", "result"), ("region", "stage")),
+    "benchmarks": (("year", "measure", "group", "numerator", "denominator", "source"), ()),
+}
+
+# kind -> (prepared columns forming the natural key, the field named in a
+# duplicate-key problem, how the key is described to people)
+KEYS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "events": (("event_id",), "event_id", "event_id"),
+    "attendance": (("event_id", "pseudonym"), "email", "event and participant"),
+    "feedback": (("response_key",), "response_id", "response"),
+    "reps": (("name", "region", "start_date"), "name", "name, region and start_date"),
+    "outcomes": (("pseudonym", "measure", "date"), "email", "participant, measure and date"),
+    "benchmarks": (("year", "measure", "group", "source"), "group", "year, measure, group and source"),
+}
+
+DELIVERIES = ("virtual", "in_person", "hybrid")
+ROLES = ("lead", "rep", "deputy")
+NATIONAL = "national"
+ANONYMOUS = "anonymous"
+FIRST_BENCHMARK_YEAR, LAST_BENCHMARK_YEAR = 1900, 2100
+SHOWN_VALUE_CHARS = 60
+SHOWN_ROW_NUMBERS = 10
+# Stays well under SQLite's bound-parameter limit.
+IN_CHUNK = 900
+WRITE_CHUNK = 50_000
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or why it was refused (then ``batch_id`` is None)."""
+
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    problems: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    batch_id: int | None = None
+
+
+class TableError(ValueError):
+    """The file is not a table that can be read; the message says why."""
+
+
+class UndoError(ValueError):
+    """A batch cannot be undone; the message says why."""
+
+
+# --- step 1: reading -------------------------------------------------------------
+
+
+def read_table(source: str | Path | bytes, *, header_row: int | None = None) -> pd.DataFrame:
+    """Return the table in a CSV or XLSX file (path or bytes) as text cells.
+
+    Columns are the header cells; the index is the spreadsheet row number of
+    each non-blank data row; ``attrs["header_row"]`` is the header's row
+    number. ``header_row`` (1-based) overrides the detection described in
+    the module docstring. Raises ``TableError`` for anything that is not a
+    readable table.
+    """
+    if isinstance(source, bytes):
+        data = source
+    else:
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise TableError(f"the file could not be read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise TableError("the file is empty")
+    grid = _xlsx_grid(data) if data.startswith(b"PK\x03\x04") else _csv_grid(_decode(data))
+    widths = _widths(grid)
+    if header_row is None:
+        header_index = _find_header(widths)
+    elif 1 <= header_row <= len(grid) and widths[header_row - 1]:
+        header_index = header_row - 1
+    else:
+        raise TableError(f"row {header_row} is not a header row in this file")
+    if header_index is None:
+        raise TableError("the file is empty")
+    return _frame(grid, header_index)
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data:
+        raise TableError("the file is not a table: it holds binary data, not CSV text or an XLSX workbook")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise TableError("the file is not a table: it is not text in UTF-8 or Windows-1252") from None
+
+
+def _csv_grid(text: str) -> pd.DataFrame:
+    """Return every record of the CSV text as one row of strings, padded to
+    the widest record, so that row i is spreadsheet row i + 1."""
+    count = width = 0
+    try:
+        for record in csv.reader(io.StringIO(text, newline="")):
+            count += 1
+            width = max(width, len(record))
+    except csv.Error as exc:
+        raise TableError(f"the file is not a readable CSV table: {exc}") from None
+    try:
+        grid = pd.read_csv(io.StringIO(text, newline=""), header=None, names=range(width), dtype=str,
+                           na_filter=False, skip_blank_lines=False, engine="c")
+    except (ValueError, pd.errors.ParserError):
+        grid = None
+    # pandas' C parser is much faster and leaner, but row numbers must be the
+    # ones a person sees: use it only when it splits records as csv does.
+    if grid is not None and len(grid) == count:
+        return grid
+    records = [r + [""] * (width - len(r)) for r in csv.reader(io.StringIO(text, newline=""))]
+    return pd.DataFrame(records, columns=range(width), dtype=str)
+
+
+def _xlsx_grid(data: bytes) -> pd.DataFrame:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
+        records = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+    # openpyxl raises many exception types on damaged or foreign zip files.
+    except Exception:  # noqa: BLE001
+        raise TableError("the file is not a table: it is not a readable XLSX workbook") from None
+    width = max((len(r) for r in records), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width), dtype=str)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _filled(grid: pd.DataFrame) -> pd.DataFrame:
+    """Return a boolean frame: True where a cell holds more than whitespace."""
+    return pd.DataFrame({c: (grid[c].str.strip() != "").to_numpy() for c in grid.columns}, index=grid.index)
+
+
+def _widths(grid: pd.DataFrame) -> list[int]:
+    """Return, for each row, the position of its last non-blank cell (0 when blank)."""
+    widths = np.zeros(len(grid), dtype=np.int64)
+    for position, (_, filled) in enumerate(_filled(grid).items(), start=1):
+        widths[filled.to_numpy()] = position
+    return widths.tolist()
+
+
+def _find_header(widths: Sequence[int]) -> int | None:
+    """Return the index of the first non-blank row at least as wide as every
+    row after it, or None when every row is blank."""
+    header = None
+    widest_below = 0
+    for index in range(len(widths) - 1, -1, -1):
+        if widths[index] and widths[index] >= widest_below:
+            header = index
+        widest_below = max(widest_below, widths[index])
+    return header
+
+
+def _frame(grid: pd.DataFrame, header_index: int) -> pd.DataFrame:
+    header = [str(cell).strip() for cell in grid.iloc[header_index]]
+    body = grid.iloc[header_index + 1:]
+    body.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
+    filled = _filled(body)
+    body = body[filled.any(axis=1)]
+    keep = [i for i, name in enumerate(header) if name or filled[i].any()]
+    body = body[keep]
+    body.columns = [header[i] for i in keep]
+    body.attrs["header_row"] = header_index + 1
+    return body
+
+
+# --- step 2: checking and normalising ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """The reference tables as lookups, read once per import."""
+
+    regions: dict[str, str]
+    training_regions: dict[str, str]
+    stages: dict[str, str]
+    event_types: dict[str, str]
+    measures: dict[str, str]
+    measure_category: dict[str, str]
+    categories: frozenset[str]
+    indicators: dict[str, str]
+
+    @classmethod
+    def load(cls, conn: Connection) -> _Reference:
+        region_rows = conn.execute(
+            select(models.Region.code, models.Region.name, models.Region.is_training_region)).all()
+        stage_rows = conn.execute(select(models.Stage.code, models.Stage.label)).all()
+        type_rows = conn.execute(select(models.EventType.code, models.EventType.label)).all()
+        measure_rows = conn.execute(select(models.OutcomeMeasure.code, models.OutcomeMeasure.label,
+                                           models.OutcomeMeasure.category)).all()
+        indicator_codes = conn.execute(select(models.MwresIndicator.code)).scalars().all()
+        return cls(
+            regions=normalise.region_lookup([(c, n) for c, n, _ in region_rows], reference.REGION_ALIASES),
+            training_regions=normalise.region_lookup([(c, n) for c, n, t in region_rows if t],
+                                                     reference.REGION_ALIASES),
+            stages=normalise.stage_lookup(stage_rows),
+            event_types=normalise.label_lookup(type_rows),
+            measures=normalise.label_lookup([(c, label) for c, label, _ in measure_rows]),
+            measure_category={c: cat for c, _, cat in measure_rows},
+            categories=frozenset(cat for _, _, cat in measure_rows),
+            indicators={code.lower(): code for code in indicator_codes},
+        )
+
+
+class _Problems:
+    """Row-level problems, listed in row order then column order."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[int, int, str]] = []
+
+    def add(self, row: int, order: int, message: str) -> None:
+        self._items.append((row, order, message))
+
+    def add_rows(self, rows: Iterable[int], order: int, label: str, shown: Iterable[str],
+                 reasons: Iterable[str]) -> None:
+        for row, value, reason in zip(rows, shown, reasons, strict=True):
+            self._items.append((int(row), order, f"row {row}, column {label}: '{value}' — {reason}"))
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def messages(self) -> list[str]:
+        return [message for _, _, message in sorted(self._items, key=lambda item: item[:2])]
+
+
+def _shown(value: str, *, is_email: bool) -> str:
+    value = value.strip()
+    if is_email and value:
+        return normalise.mask_email(value)
+    return value if len(value) <= SHOWN_VALUE_CHARS else value[:SHOWN_VALUE_CHARS] + "…"
+
+
+def _parse_unique(raw: pd.Series, parse: Callable[[str], Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Return (values, reasons) for each cell of ``raw``, parsing each distinct
+    value once. A reason is None where the value parsed."""
+    codes, uniques = pd.factorize(raw)
+    values = np.empty(len(uniques), dtype=object)
+    reasons = np.empty(len(uniques), dtype=object)
+    for i, text in enumerate(uniques):
+        try:
+            values[i] = parse(text)
+        except ValueError as exc:
+            reasons[i] = str(exc)
+    return values[codes], reasons[codes]
+
+
+def _required(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse_required(text: str) -> Any:
+        if normalise.is_blank(text):
+            raise ValueError("a value is required")
+        return parse(text)
+    return parse_required
+
+
+def _optional(parse: Callable[[str], Any], default: Any = None) -> Callable[[str], Any]:
+    def parse_optional(text: str) -> Any:
+        return default if normalise.is_blank(text) else parse(text)
+    return parse_optional
+
+
+def _text(max_length: int, *, collapse: bool = False) -> Callable[[str], str]:
+    def parse_text(text: str) -> str:
+        value = normalise.collapse_spaces(text) if collapse else text.strip()
+        if len(value) > max_length:
+            raise ValueError(f"longer than {max_length} characters")
+        return value
+    return parse_text
+
+
+def _choice(options: Iterable[str], what: str) -> Callable[[str], str]:
+    allowed = tuple(options)
+
+    def parse_choice(text: str) -> str:
+        token = normalise.code_token(text)
+        if token not in allowed:
+            raise ValueError(f"unknown {what} (use {', '.join(allowed[:-1])} or {allowed[-1]})")
+        return token
+    return parse_choice
+
+
+def _lookup(table: Mapping[str, str], token: Callable[[str], str], reason: str) -> Callable[[str], str]:
+    def parse_lookup(text: str) -> str:
+        code = table.get(token(text))
+        if code is None:
+            raise ValueError(reason)
+        return code
+    return parse_lookup
+
+
+def _length(column: Any) -> int:
+    return column.type.length
+
+
+class _Preparation:
+    """Parses one table for one kind, collecting problems as it goes."""
+
+    def __init__(self, table: pd.DataFrame, sources: dict[str, tuple[str, int, pd.Series]]) -> None:
+        self.table = table
+        self.sources = sources
+        self.problems = _Problems()
+        self.values: dict[str, pd.Series] = {}
+
+    def raw(self, name: str) -> pd.Series:
+        if name in self.sources:
+            return self.sources[name][2]
+        return pd.Series("", index=self.table.index, dtype=object)
+
+    def label(self, name: str) -> str:
+        return self.sources[name][0] if name in self.sources else name
+
+    def order(self, name: str) -> int:
+        return self.sources[name][1] if name in self.sources else 10_000
+
+    def parse(self, name: str, parse: Callable[[str], Any], *, is_email: bool = False) -> pd.Series:
+        raw = self.raw(name)
+        values, reasons = _parse_unique(raw, parse)
+        bad = pd.notna(reasons)
+        if bad.any():
+            self.report(name, bad, reasons[bad], is_email=is_email)
+        self.values[name] = pd.Series(values, index=self.table.index, dtype=object)
+        return self.values[name]
+
+    def report(self, name: str, mask: np.ndarray, reasons: Iterable[str], *, is_email: bool = False) -> None:
+        raw = self.raw(name)[mask]
+        self.problems.add_rows(raw.index, self.order(name), self.label(name),
+                               (_shown(v, is_email=is_email) for v in raw), reasons)
+
+
+def _existing_event_keys(engine: Engine, raw: pd.Series) -> set[str]:
+    wanted = sorted({v.strip() for v in raw.unique() if v.strip()})
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for chunk in _chunks(wanted, IN_CHUNK):
+            found.update(conn.execute(
+                select(models.Event.event_key).where(models.Event.event_key.in_(chunk))).scalars())
+    return found
+
+
+def prepare(engine: Engine, *, kind: str, table: pd.DataFrame, key: bytes,
+            column_map: Mapping[str, str] | None = None,
+            fixed_values: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Check and normalise ``table`` (from ``read_table``) as rows of ``kind``.
+
+    ``column_map`` maps the file's column names to contract fields (matched
+    like contract names: case-insensitive, spaces as underscores);
+    ``fixed_values`` gives a field the same text in every row.
+
+    Returns (rows, problems, notices). ``rows`` has a ``row`` column (the
+    spreadsheet row number) and one column per normalised field: codes for
+    reference values, ``datetime.date`` for dates, ``pseudonym`` in place of
+    any email. It is only complete when ``problems`` is empty. Reads the
+    database; never writes.
+    """
+    if kind not in KINDS:
+        return pd.DataFrame(), [f"unknown kind '{kind}' (use one of: {', '.join(KINDS)})"], []
+    required, optional = FIELDS[kind]
+    fields = required + optional
+    header_row = table.attrs.get("header_row", 1)
+    problems: list[str] = []
+    notices: list[str] = []
+    if header_row > 1:
+        notices.append(f"The table's header was taken from row {header_row}; the rows above it were skipped.")
+
+    wanted = {}
+    for source, target in (column_map or {}).items():
+        if target not in fields:
+            problems.append(f"column map: '{source}' maps to '{target}', which is not a {kind} field "
+                            f"(fields: {', '.join(fields)})")
+        wanted[normalise.header_key(source)] = target
+    sources: dict[str, tuple[str, int, pd.Series]] = {}
+    ignored: list[str] = []
+    matched_keys = set()
+    for position, header in enumerate(table.columns):
+        name = normalise.header_key(header)
+        target = wanted.get(name, name if name in fields else None)
+        if target is None:
+            ignored.append(header or f"column {position + 1} (no header)")
+            continue
+        matched_keys.add(name)
+        if target in sources:
+            problems.append(f"row {header_row}, column {header}: '{header}' — a second column for "
+                            f"{target} (the first is {sources[target][0]})")
+            continue
+        sources[target] = (header, position, table.iloc[:, position].astype(object))
+    for source in column_map or {}:
+        if normalise.header_key(source) not in matched_keys:
+            notices.append(f"The column map names '{source}', which is not in the file.")
+    for target, value in (fixed_values or {}).items():
+        if target not in fields:
+            problems.append(f"fixed value: '{target}' is not a {kind} field (fields: {', '.join(fields)})")
+        elif target in sources:
+            problems.append(f"fixed value: {target} is also given by column {sources[target][0]}")
+        else:
+            sources[target] = (f"{target} (fixed value)", len(table.columns),
+                               pd.Series(str(value), index=table.index, dtype=object))
+    for name in required:
+        if name not in sources:
+            problems.append(f"row {header_row}, column {name}: '' — required column is missing")
+    if ignored:
+        notices.append(f"Ignored columns that are not {kind} fields: {', '.join(ignored)}.")
+    if problems:
+        return pd.DataFrame(), problems, notices
+    if table.empty:
+        return pd.DataFrame(), ["the file has a header row but no data rows"], notices
+
+    with engine.connect() as conn:
+        ref = _Reference.load(conn)
+    work = _Preparation(table, sources)
+    _PARSERS[kind](work, ref, key, engine)
+    rows = pd.DataFrame({"row": table.index.to_numpy()}, index=table.index)
+    for name, values in work.values.items():
+        rows[name] = values
+    rows = _derive(kind, rows, work)
+    rows, duplicate_notice = _check_duplicates(kind, rows, work)
+    if duplicate_notice:
+        notices.append(duplicate_notice)
+    return rows.reset_index(drop=True), work.problems.messages(), notices
+
+
+def _pseudonym_parser(key: bytes, *, optional: bool) -> Callable[[str], str | None]:
+    def parse(text: str) -> str | None:
+        if optional and (normalise.is_blank(text) or text.strip().lower() == ANONYMOUS):
+            return None
+        if normalise.is_blank(text):
+            raise ValueError("a value is required")
+        return pseudonymise(normalise.parse_email(text), key=key)
+    return parse
+
+
+def _event_ref_parser(engine: Engine, work: _Preparation) -> Callable[[str], str]:
+    existing = _existing_event_keys(engine, work.raw("event_id"))
+
+    def parse(text: str) -> str:
+        event_key = text.strip()
+        if event_key not in existing:
+            raise ValueError("no such event (import it in an events file first)")
+        return event_key
+    return _required(parse)
+
+
+def _region_parser(ref: _Reference) -> Callable[[str], str]:
+    return _optional(_lookup(ref.regions, normalise.region_token, "unknown region"), "UNK")
+
+
+def _stage_parser(ref: _Reference) -> Callable[[str], str]:
+    return _optional(lambda text: normalise.lookup_stage(text, ref.stages), "unknown")
+
+
+def _pairwise(first: pd.Series, second: pd.Series, test: Callable[[Any, Any], bool]) -> np.ndarray:
+    """Return a mask: ``test`` on the two values where both parsed, else False."""
+    both = (first.notna() & second.notna()).to_numpy()
+    result = np.zeros(len(first), dtype=bool)
+    result[both] = [test(a, b) for a, b in zip(first[both], second[both], strict=True)]
+    return result
+
+
+def _parse_events(work: _Preparation, ref: _Reference, _key: bytes, _engine: Engine) -> None:
+    event = models.Event.__table__.c
+    work.parse("event_id", _required(_text(_length(event.event_key))))
+    work.parse("title", _required(_text(_length(event.title))))
+    work.parse("event_type", _required(_lookup(ref.event_types, lambda t: normalise.collapse_spaces(t).lower(),
+                                               "unknown event type")))
+    work.parse("date", _required(normalise.parse_date))
+    work.parse("delivery", _optional(_choice(DELIVERIES, "delivery"), "virtual"))
+
+    def host_region(text: str) -> str | None:
+        if normalise.region_token(text) == NATIONAL:
+            return None
+        code = ref.training_regions.get(normalise.region_token(text))
+        if code is None:
+            raise ValueError("unknown region (use one of the 19 training regions or National)")
+        return code
+    work.parse("host_region", _optional(host_region))
+
+    def indicators(text: str) -> tuple[str, ...]:
+        codes = set()
+        for part in text.split(";"):
+            if not part.strip():
+                continue
+            code = ref.indicators.get(part.strip().lower())
+            if code is None:
+                raise ValueError(f"unknown MWRES indicator '{part.strip()}'")
+            codes.add(code)
+        return tuple(sorted(codes))
+    work.parse("mwres_indicators", _optional(indicators, ()))
+    work.parse("capacity", _optional(normalise.parse_whole_number))
+
+
+def _parse_attendance(work: _Preparation, ref: _Reference, key: bytes, engine: Engine) -> None:
+    work.parse("event_id", _event_ref_parser(engine, work))
+    work.values["pseudonym"] = work.parse("email", _pseudonym_parser(key, optional=False), is_email=True)
+    del work.values["email"]
+    work.parse("attended", _required(normalise.parse_yes_no))
+    work.parse("region", _region_parser(ref))
+    work.parse("stage", _stage_parser(ref))
+
+
+def _parse_feedback(work: _Preparation, ref: _Reference, key: bytes, engine: Engine) -> None:
+    work.parse("event_id", _event_ref_parser(engine, work))
+    work.parse("rating", _required(normalise.parse_rating))
+    work.parse("response_id", _optional(str.strip))
+    work.parse("submitted", _optional(normalise.parse_date))
+    work.values["pseudonym"] = work.parse("email", _pseudonym_parser(key, optional=True), is_email=True)
+    del work.values["email"]
+    work.parse("region", _region_parser(ref))
+    work.parse("stage", _stage_parser(ref))
+    work.parse("would_recommend", _optional(normalise.parse_yes_no))
+    work.parse("comments", _optional(str.strip))
+
+
+def _parse_reps(work: _Preparation, ref: _Reference, _key: bytes, _engine: Engine) -> None:
+    rep = models.Rep.__table__.c
+    work.parse("name", _required(_text(_length(rep.name), collapse=True)))
+    work.parse("region", _required(_lookup(ref.training_regions, normalise.region_token,
+                                           "not one of the 19 training regions")))
+    start = work.parse("start_date", _required(normalise.parse_date))
+    work.parse("role", _optional(_choice(ROLES, "role"), "rep"))
+    end = work.parse("end_date", _optional(normalise.parse_date))
+    before = _pairwise(start, end, lambda s, e: e < s)
+    if before.any():
+        work.report("end_date", before,
+                    [f"end date is before the start date ({s.isoformat()})" for s in start[before]])
+
+
+def _parse_outcomes(work: _Preparation, ref: _Reference, key: bytes, _engine: Engine) -> None:
+    work.values["pseudonym"] = work.parse("email", _pseudonym_parser(key, optional=False), is_email=True)
+    del work.values["email"]
+    category = work.parse("category", _required(_choice(sorted(ref.categories), "category")))
+    measure = work.parse("measure", _required(_lookup(ref.measures, lambda t: normalise.collapse_spaces(t).lower(),
+                                                      "unknown measure")))
+    work.parse("date", _required(normalise.parse_date))
+    mismatch = _pairwise(category, measure, lambda c, m: ref.measure_category[m] != c)
+    if mismatch.any():
+        work.report("category", mismatch,
+                    [f"does not match measure {m}, which is {ref.measure_category[m]}" for m in measure[mismatch]])
+
+    raw_result = work.raw("result")
+    pairs = pd.Series(list(zip(category.where(category.notna(), ""), raw_result, strict=True)),
+                      index=raw_result.index, dtype=object)
+
+    def result(pair: tuple[str, str]) -> str | None:
+        category_code, text = pair
+        if normalise.is_blank(text):
+            raise ValueError("a value is required")
+        if not category_code:
+            return None
+        allowed = reference.RESULTS_BY_CATEGORY[category_code]
+        value = text.strip() if category_code == "arcp" else normalise.code_token(text)
+        if value not in allowed:
+            raise ValueError(f"not a result for {category_code} (use {', '.join(sorted(allowed))})")
+        return value
+    values, reasons = _parse_unique(pairs, result)
+    bad = pd.notna(reasons)
+    if bad.any():
+        work.report("result", bad, reasons[bad])
+    work.values["result"] = pd.Series(values, index=raw_result.index, dtype=object)
+    work.parse("region", _region_parser(ref))
+    work.parse("stage", _stage_parser(ref))
+
+
+def _parse_benchmarks(work: _Preparation, ref: _Reference, _key: bytes, _engine: Engine) -> None:
+    benchmark = models.Benchmark.__table__.c
+    work.parse("year", _required(lambda t: normalise.parse_whole_number(
+        t, minimum=FIRST_BENCHMARK_YEAR, maximum=LAST_BENCHMARK_YEAR)))
+    work.parse("measure", _required(_lookup(ref.measures, lambda t: normalise.collapse_spaces(t).lower(),
+                                            "unknown measure")))
+    work.parse("group", _required(_text(_length(benchmark.group_label), collapse=True)))
+    numerator = work.parse("numerator", _required(normalise.parse_whole_number))
+    denominator = work.parse("denominator", _required(normalise.parse_whole_number))
+    work.parse("source", _required(_text(_length(benchmark.source), collapse=True)))
+    larger = _pairwise(numerator, denominator, lambda n, d: n > d)
+    if larger.any():
+        work.report("numerator", larger,
+                    [f"larger than the denominator ({d})" for d in denominator[larger]])
+
+
+_PARSERS: dict[str, Callable[[_Preparation, _Reference, bytes, Engine], None]] = {
+    "events": _parse_events,
+    "attendance": _parse_attendance,
+    "feedback": _parse_feedback,
+    "reps": _parse_reps,
+    "outcomes": _parse_outcomes,
+    "benchmarks": _parse_benchmarks,
+}
+
+
+def _sha(parts: Iterable[Any]) -> str:
+    text = "\x1f".join("" if part is None else str(part) for part in parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _derive(kind: str, rows: pd.DataFrame, work: _Preparation) -> pd.DataFrame:
+    """Add the columns computed from several fields: the feedback key and the
+    outcome flag."""
+    if kind == "outcomes":
+        rows["flag"] = [
+            reference.outcome_flag(c, r) if c is not None and r is not None else None
+            for c, r in zip(rows["category"], rows["result"], strict=True)
+        ]
+    if kind == "feedback":
+        hashed = ["event_id", "rating", "submitted", "pseudonym", "region", "stage", "would_recommend", "comments"]
+        occurrence = rows.groupby(hashed, dropna=False, sort=False).cumcount()
+        rows["response_key"] = [
+            "r:" + _sha((event, response)) if response is not None else "h:" + _sha((*values, n))
+            for event, response, n, *values in zip(
+                rows["event_id"], rows["response_id"], occurrence, *(rows[c] for c in hashed), strict=True)
+        ]
+    return rows
+
+
+def _check_duplicates(kind: str, rows: pd.DataFrame, work: _Preparation) -> tuple[pd.DataFrame, str | None]:
+    """Refuse a key repeated with different values; drop exact repeats.
+    Returns the rows kept and a notice about the dropped ones (or None)."""
+    key_columns, shown_field, described = KEYS[kind]
+    valid = rows[list(key_columns)].notna().all(axis=1)
+    candidates = rows[valid]
+    repeated = candidates.duplicated(subset=list(key_columns), keep="first")
+    if not repeated.any():
+        return rows, None
+    value_columns = [c for c in rows.columns if c != "row"]
+    identical = candidates.duplicated(subset=value_columns, keep="first")
+    first_row = candidates.groupby(list(key_columns), sort=False)["row"].transform("first")
+    conflicts = repeated & ~identical
+    if conflicts.any():
+        conflict_rows = candidates.loc[conflicts, "row"]
+        raw = work.raw(shown_field)
+        work.problems.add_rows(
+            conflict_rows, work.order(shown_field), work.label(shown_field),
+            (_shown(raw[r], is_email=shown_field == "email") for r in conflict_rows),
+            (f"same {described} as row {first} but different values" for first in first_row[conflicts]),
+        )
+    dropped = candidates.loc[repeated & identical, "row"].tolist()
+    if not dropped:
+        return rows, None
+    shown = ", ".join(str(r) for r in dropped[:SHOWN_ROW_NUMBERS]) + (", …" if len(dropped) > SHOWN_ROW_NUMBERS else "")
+    notice = (f"{len(dropped)} rows repeat an earlier row exactly (same {described}, same values) and were "
+              f"imported once: rows {shown}.")
+    return rows[~rows["row"].isin(dropped)], notice
+
+
+# --- step 3: writing -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A fact table as the writer sees it: natural key, compared values and the
+    column used to fetch candidate existing rows in bulk."""
+
+    table: Table
+    key: tuple[str, ...]
+    values: tuple[str, ...]
+    fetch_by: str
+
+
+_TARGETS: dict[str, _Target] = {
+    "events": _Target(models.Event.__table__, ("event_key",),
+                      ("title", "event_type_id", "date", "delivery", "host_region_id", "capacity"), "event_key"),
+    "attendance": _Target(models.Attendance.__table__, ("event_id", "participant_id"),
+                          ("attended", "region_id", "stage_id"), "event_id"),
+    "feedback": _Target(models.Feedback.__table__, ("response_key",),
+                        ("event_id", "rating", "submitted", "participant_id", "region_id", "stage_id",
+                         "would_recommend", "comments"), "response_key"),
+    "reps": _Target(models.Rep.__table__, ("name", "region_id", "start_date"), ("role", "end_date"), "name"),
+    "outcomes": _Target(models.Outcome.__table__, ("participant_id", "measure_id", "date"),
+                        ("result", "flag", "region_id", "stage_id"), "participant_id"),
+    "benchmarks": _Target(models.Benchmark.__table__, ("year", "measure_id", "group_label", "source"),
+                          ("numerator", "denominator"), "year"),
+}
+MWRES_IDS = "mwres_indicator_ids"
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _ids(conn: Connection, table: Any, column: str) -> dict[Any, int]:
+    return dict(conn.execute(select(table.c[column], table.c.id)).all())
+
+
+def _ids_for(conn: Connection, table: Table, column: str, values: Iterable[Any]) -> dict[Any, int]:
+    wanted = list(values)
+    found: dict[Any, int] = {}
+    for chunk in _chunks(wanted, IN_CHUNK):
+        found.update(conn.execute(select(table.c[column], table.c.id).where(table.c[column].in_(chunk))).all())
+    return found
+
+
+def _db_column(conn: Connection, table: Table, name: str, values: pd.Series) -> list[Any]:
+    """Return a column's values as DB-API parameters: native Python values,
+    with dates as ISO text on SQLite (whose driver adapter is deprecated)."""
+    out = values.astype(object).where(values.notna(), None).tolist()
+    if conn.dialect.name == "sqlite" and isinstance(table.c[name].type, Date):
+        return [v.isoformat() if v is not None else None for v in out]
+    return out
+
+
+def _placeholder(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
+    """Insert every row of ``frame`` (columns named as in ``table``) with the
+    driver's executemany, in chunks."""
+    if frame.empty:
+        return
+    columns = list(frame.columns)
+    marks = ", ".join([_placeholder(conn)] * len(columns))
+    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
+    data = [_db_column(conn, table, c, frame[c]) for c in columns]
+    params = list(zip(*data, strict=True))
+    for chunk in _chunks(params, WRITE_CHUNK):
+        conn.exec_driver_sql(statement, list(chunk))
+
+
+def _update_frame(conn: Connection, table: Table, frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    if frame.empty:
+        return
+    mark = _placeholder(conn)
+    statement = (f"UPDATE {table.name} SET {', '.join(f'{c} = {mark}' for c in columns)} "
+                 f"WHERE id = {mark}")
+    data = [_db_column(conn, table, c, frame[c]) for c in columns] + [frame["id"].astype(int).tolist()]
+    params = list(zip(*data, strict=True))
+    for chunk in _chunks(params, WRITE_CHUNK):
+        conn.exec_driver_sql(statement, list(chunk))
+
+
+def _fetch_existing(conn: Connection, target: _Target, new: pd.DataFrame) -> pd.DataFrame:
+    table = target.table
+    columns = ["id", *target.key, *target.values]
+    wanted = new[target.fetch_by].drop_duplicates().tolist()
+    found: list[Any] = []
+    for chunk in _chunks(wanted, IN_CHUNK):
+        found.extend(conn.execute(select(*(table.c[c] for c in columns))
+                                  .where(table.c[target.fetch_by].in_(chunk))).all())
+    return pd.DataFrame([tuple(r) for r in found], columns=columns, dtype=object)
+
+
+def _differs(new: pd.Series, old: pd.Series) -> np.ndarray:
+    return np.array([not (a == b or (_missing(a) and _missing(b))) for a, b in zip(new, old, strict=True)],
+                    dtype=bool)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return None if _missing(value) else value
+
+
+def _classify(target: _Target, new: pd.DataFrame, existing: pd.DataFrame,
+              compared: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return (rows to insert, rows to update with ``id`` and ``*_old``
+    columns, unchanged rows)."""
+    if existing.empty:
+        nothing = new.iloc[0:0].assign(id=pd.Series(dtype=object))
+        return new, nothing, nothing
+    keys = list(target.key)
+    left = new.copy()
+    for column in keys:
+        left[column] = left[column].astype(object)
+        existing[column] = existing[column].astype(object)
+    merged = left.merge(existing, on=keys, how="left", suffixes=("", "_old"), indicator=True)
+    found = (merged["_merge"] == "both").to_numpy()
+    matched = merged[found]
+    changed = np.zeros(len(matched), dtype=bool)
+    for column in compared:
+        changed |= _differs(matched[column], matched[f"{column}_old"])
+    return new[~found], matched[changed], matched[~changed]
+
+
+def _upsert(conn: Connection, target: _Target, new: pd.DataFrame, batch_id: int,
+            existing: pd.DataFrame | None = None, extra: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Insert new keys and update changed rows of ``target``, recording the
+    previous values of each updated row. Returns (inserted rows, updated
+    rows, unchanged count)."""
+    if existing is None:
+        existing = _fetch_existing(conn, target, new)
+    to_insert, to_update, unchanged = _classify(target, new, existing, [*target.values, *extra])
+    _insert_frame(conn, target.table, to_insert[[*target.key, *target.values]].assign(batch_id=batch_id))
+    _update_frame(conn, target.table, to_update, target.values)
+    changes = [
+        {"batch_id": batch_id, "table_name": target.table.name, "row_id": int(row["id"]),
+         "previous": {c: _json_value(row[f"{c}_old"]) for c in (*target.values, *extra)}}
+        for row in to_update.to_dict("records")
+    ]
+    for chunk in _chunks(changes, WRITE_CHUNK):
+        conn.execute(insert(models.ImportChange.__table__), list(chunk))
+    return to_insert, to_update, len(unchanged)
+
+
+def _participant_ids(conn: Connection, pseudonyms: pd.Series, batch_id: int) -> dict[str, int]:
+    """Return participant ids for the pseudonyms, creating the missing ones."""
+    table = models.Participant.__table__
+    wanted = pseudonyms.dropna().unique().tolist()
+    ids = _ids_for(conn, table, "pseudonym", wanted)
+    missing = [p for p in wanted if p not in ids]
+    _insert_frame(conn, table, pd.DataFrame({"pseudonym": pd.Series(missing, dtype=object), "batch_id": batch_id}))
+    ids.update(_ids_for(conn, table, "pseudonym", missing))
+    return ids
+
+
+def _map_nullable(values: pd.Series, ids: Mapping[Any, int]) -> pd.Series:
+    return pd.Series([None if _missing(v) else ids[v] for v in values], index=values.index, dtype=object)
+
+
+def _write_events(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
+    target = _TARGETS["events"]
+    types = _ids(conn, models.EventType.__table__, "code")
+    regions = _ids(conn, models.Region.__table__, "code")
+    indicators = _ids(conn, models.MwresIndicator.__table__, "code")
+    new = pd.DataFrame({
+        "event_key": rows["event_id"].astype(object),
+        "title": rows["title"].astype(object),
+        "event_type_id": rows["event_type"].map(types),
+        "date": rows["date"],
+        "delivery": rows["delivery"].astype(object),
+        "host_region_id": _map_nullable(rows["host_region"], regions),
+        "capacity": rows["capacity"],
+        MWRES_IDS: [tuple(sorted(indicators[c] for c in codes)) for codes in rows["mwres_indicators"]],
+    })
+    existing = _fetch_existing(conn, target, new)
+    links = models.event_mwres
+    current: dict[int, list[int]] = {}
+    for chunk in _chunks(existing["id"].tolist(), IN_CHUNK):
+        for event_id, indicator_id in conn.execute(
+                select(links.c.event_id, links.c.indicator_id).where(links.c.event_id.in_(chunk))):
+            current.setdefault(event_id, []).append(indicator_id)
+    existing[MWRES_IDS] = [tuple(sorted(current.get(i, []))) for i in existing["id"]]
+    inserted, updated, unchanged = _upsert(conn, target, new, batch_id, existing, extra=(MWRES_IDS,))
+    event_ids = _ids_for(conn, target.table, "event_key", inserted["event_key"].tolist())
+    replaced = updated["id"].astype(int).tolist()
+    for chunk in _chunks(replaced, IN_CHUNK):
+        conn.execute(delete(links).where(links.c.event_id.in_(chunk)))
+    link_rows = [{"event_id": event_ids[k], "indicator_id": i}
+                 for k, ids in zip(inserted["event_key"], inserted[MWRES_IDS], strict=True) for i in ids]
+    link_rows += [{"event_id": int(e), "indicator_id": i}
+                  for e, ids in zip(updated["id"], updated[MWRES_IDS], strict=True) for i in ids]
+    if link_rows:
+        conn.execute(insert(links), link_rows)
+    return len(inserted), len(updated), unchanged
+
+
+def _write_attendance(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
+    people = _participant_ids(conn, rows["pseudonym"], batch_id)
+    events = _ids_for(conn, models.Event.__table__, "event_key", rows["event_id"].unique().tolist())
+    new = pd.DataFrame({
+        "event_id": rows["event_id"].map(events),
+        "participant_id": rows["pseudonym"].map(people),
+        "attended": rows["attended"].astype(bool),
+        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
+        "stage_id": rows["stage"].map(_ids(conn, models.Stage.__table__, "code")),
+    })
+    inserted, updated, unchanged = _upsert(conn, _TARGETS["attendance"], new, batch_id)
+    return len(inserted), len(updated), unchanged
+
+
+def _write_feedback(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
+    people = _participant_ids(conn, rows["pseudonym"], batch_id)
+    events = _ids_for(conn, models.Event.__table__, "event_key", rows["event_id"].unique().tolist())
+    new = pd.DataFrame({
+        "response_key": rows["response_key"].astype(object),
+        "event_id": rows["event_id"].map(events),
+        "rating": rows["rating"].astype(int),
+        "submitted": rows["submitted"],
+        "participant_id": _map_nullable(rows["pseudonym"], people),
+        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
+        "stage_id": rows["stage"].map(_ids(conn, models.Stage.__table__, "code")),
+        "would_recommend": rows["would_recommend"],
+        "comments": rows["comments"],
+    })
+    inserted, updated, unchanged = _upsert(conn, _TARGETS["feedback"], new, batch_id)
+    return len(inserted), len(updated), unchanged
+
+
+def _write_reps(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
+    new = pd.DataFrame({
+        "name": rows["name"].astype(object),
+        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
+        "start_date": rows["start_date"],
+        "role": rows["role"].astype(object),
+        "end_date": rows["end_date"],
+    })
+    inserted, updated, unchanged = _upsert(conn, _TARGETS["reps"], new, batch_id)
+    return len(inserted), len(updated), unchanged
+
+
+def _write_outcomes(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
+    people = _participant_ids(conn, rows["pseudonym"], batch_id)
+    new = pd.DataFrame({
+        "participant_id": rows["pseudonym"].map(people),
+        "measure_id": rows["measure"].map(_ids(conn, models.OutcomeMeasure.__table__, "code")),
+        "date": rows["date"],
+        "result": rows["result"].astype(object),
+        "flag": rows["flag"].astype(object),
+        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
+        "stage_id": rows["stage"].map(_ids(conn, models.Stage.__table__, "code")),
+    })
+    inserted, updated, unchanged = _upsert(conn, _TARGETS["outcomes"], new, batch_id)
+    return len(inserted), len(updated), unchanged
+
+
+def _write_benchmarks(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
+    new = pd.DataFrame({
+        "year": rows["year"].astype(int),
+        "measure_id": rows["measure"].map(_ids(conn, models.OutcomeMeasure.__table__, "code")),
+        "group_label": rows["group"].astype(object),
+        "source": rows["source"].astype(object),
+        "numerator": rows["numerator"].astype(int),
+        "denominator": rows["denominator"].astype(int),
+    })
+    inserted, updated, unchanged = _upsert(conn, _TARGETS["benchmarks"], new, batch_id)
+    return len(inserted), len(updated), unchanged
+
+
+_WRITERS: dict[str, Callable[[Connection, pd.DataFrame, int], tuple[int, int, int]]] = {
+    "events": _write_events,
+    "attendance": _write_attendance,
+    "feedback": _write_feedback,
+    "reps": _write_reps,
+    "outcomes": _write_outcomes,
+    "benchmarks": _write_benchmarks,
+}
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    meta = models.AppMeta.__table__
+    if conn.execute(update(meta).where(meta.c.key == key).values(value=value)).rowcount == 0:
+        conn.execute(insert(meta).values(key=key, value=value))
+
+
+def bump_data_version(conn: Connection) -> int:
+    """Increase app_meta ``data_version`` by one inside the caller's
+    transaction (creating it as 1) and return the new version. Caches key on
+    it, so every write of fact rows should call this."""
+    meta = models.AppMeta.__table__
+    current = conn.execute(select(meta.c.value).where(meta.c.key == "data_version")).scalar_one_or_none()
+    version = int(current) + 1 if current is not None and current.isdigit() else 1
+    _set_meta(conn, "data_version", str(version))
+    return version
+
+
+def _record_write(conn: Connection, when: dt.datetime) -> None:
+    _set_meta(conn, "last_import_at", when.isoformat(timespec="seconds"))
+    bump_data_version(conn)
+
+
+def commit_rows(engine: Engine, *, kind: str, rows: pd.DataFrame, rows_read: int, file_name: str,
+                sha256: str | None = None, imported_by: str | None = None,
+                notices: Sequence[str] = ()) -> ImportResult:
+    """Write rows from ``prepare`` (which must have reported no problems) in
+    one transaction, with their import batch, and return the counts."""
+    when = _utc_now()
+    batch_table = models.ImportBatch.__table__
+    with engine.begin() as conn:
+        batch_id = conn.execute(insert(batch_table).values(
+            kind=kind, file_name=file_name[:_length(batch_table.c.file_name)], sha256=sha256,
+            imported_by=imported_by, imported_at=when.replace(tzinfo=None), is_demo=False, rows_read=rows_read,
+        )).inserted_primary_key[0]
+        inserted, updated, unchanged = _WRITERS[kind](conn, rows, batch_id)
+        conn.execute(update(batch_table).where(batch_table.c.id == batch_id).values(
+            rows_inserted=inserted, rows_updated=updated, rows_unchanged=unchanged))
+        _record_write(conn, when)
+    return ImportResult(rows_read, inserted, updated, unchanged, [], list(notices), batch_id)
+
+
+def import_file(engine: Engine, *, kind: str, path: str | Path, key: bytes, imported_by: str | None = None,
+                column_map: dict[str, str] | None = None, file_name: str | None = None,
+                fixed_values: dict[str, str] | None = None, header_row: int | None = None) -> ImportResult:
+    """Import one CSV or XLSX file of ``kind``, all or nothing.
+
+    Returns the counts of rows read, inserted, updated and unchanged, or the
+    problems that refused the file (then nothing was written and
+    ``batch_id`` is None). Bad input never raises.
+    """
+    def refused(problems: list[str], notices: Sequence[str] = (), rows_read: int = 0) -> ImportResult:
+        return ImportResult(rows_read, 0, 0, 0, problems, list(notices), None)
+
+    if kind not in KINDS:
+        return refused([f"unknown kind '{kind}' (use one of: {', '.join(KINDS)})"])
+    max_user = _length(models.ImportBatch.__table__.c.imported_by)
+    if imported_by is not None and len(imported_by) > max_user:
+        return refused([f"the importer's name is longer than {max_user} characters"])
+    try:
+        data = Path(path).read_bytes()
+        table = read_table(data, header_row=header_row)
+    except OSError as exc:
+        return refused([f"the file could not be read: {exc.strerror or exc}"])
+    except TableError as exc:
+        return refused([str(exc)])
+    rows, problems, notices = prepare(engine, kind=kind, table=table, key=key,
+                                      column_map=column_map, fixed_values=fixed_values)
+    if problems:
+        return refused(problems, notices, len(table))
+    try:
+        return commit_rows(engine, kind=kind, rows=rows, rows_read=len(table),
+                           file_name=file_name or Path(path).name, sha256=hashlib.sha256(data).hexdigest(),
+                           imported_by=imported_by, notices=notices)
+    except (IntegrityError, DataError) as exc:
+        return refused([f"the database refused the rows, so nothing was imported "
+                        f"(was it changed during the import?): {exc.orig}"], notices, len(table))
+
+
+# --- undo ------------------------------------------------------------------------
+
+# Children before parents, so deleting a batch's rows never breaks a foreign key.
+_BATCH_TABLES: tuple[Table, ...] = (
+    models.Attendance.__table__, models.Feedback.__table__, models.Outcome.__table__,
+    models.Rep.__table__, models.Benchmark.__table__, models.Event.__table__, models.Participant.__table__,
+)
+_REFERENCES: tuple[tuple[Table, str, Table], ...] = (
+    (models.Attendance.__table__, "event_id", models.Event.__table__),
+    (models.Feedback.__table__, "event_id", models.Event.__table__),
+    (models.Attendance.__table__, "participant_id", models.Participant.__table__),
+    (models.Feedback.__table__, "participant_id", models.Participant.__table__),
+    (models.Outcome.__table__, "participant_id", models.Participant.__table__),
+)
+
+
+def _restore_value(table: Table, column: str, value: Any) -> Any:
+    if value is not None and isinstance(table.c[column].type, Date):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def undo_batch(engine: Engine, *, batch_id: int) -> int:
+    """Reverse an import batch in one transaction: restore the rows it updated
+    and delete the rows it inserted. Returns how many rows were restored or
+    deleted. Raises ``UndoError`` (changing nothing) when the batch does not
+    exist, was already undone, or a later batch still depends on it."""
+    batches = models.ImportBatch.__table__
+    changes = models.ImportChange.__table__
+    tables = {t.name: t for t in _BATCH_TABLES}
+    with engine.begin() as conn:
+        batch = conn.execute(select(batches.c.id, batches.c.undone_at).where(batches.c.id == batch_id)).first()
+        if batch is None:
+            raise UndoError(f"there is no import batch {batch_id}")
+        if batch.undone_at is not None:
+            raise UndoError(f"batch {batch_id} was already undone")
+        _refuse_if_changed_later(conn, batch_id, tables)
+        restored = 0
+        for table_name, row_id, previous in conn.execute(
+                select(changes.c.table_name, changes.c.row_id, changes.c.previous)
+                .where(changes.c.batch_id == batch_id).order_by(changes.c.id.desc())):
+            table = tables[table_name]
+            mwres = previous.get(MWRES_IDS)
+            values = {c: _restore_value(table, c, v) for c, v in previous.items() if c != MWRES_IDS}
+            conn.execute(update(table).where(table.c.id == row_id).values(**values))
+            if mwres is not None:
+                links = models.event_mwres
+                conn.execute(delete(links).where(links.c.event_id == row_id))
+                if mwres:
+                    conn.execute(insert(links), [{"event_id": row_id, "indicator_id": i} for i in mwres])
+            restored += 1
+        for child, column, parent in _REFERENCES:
+            blocker = conn.execute(
+                select(child.c.batch_id).where(
+                    child.c[column].in_(select(parent.c.id).where(parent.c.batch_id == batch_id)),
+                    child.c.batch_id != batch_id,
+                ).limit(1)).scalar_one_or_none()
+            if blocker is not None:
+                raise UndoError(f"batch {blocker} has {child.name} rows that use {parent.name} rows added by "
+                                f"batch {batch_id}; undo batch {blocker} first")
+        links = models.event_mwres
+        conn.execute(delete(links).where(links.c.event_id.in_(
+            select(models.Event.id).where(models.Event.batch_id == batch_id))))
+        deleted = 0
+        for table in _BATCH_TABLES:
+            deleted += conn.execute(delete(table).where(table.c.batch_id == batch_id)).rowcount
+        when = _utc_now()
+        conn.execute(update(batches).where(batches.c.id == batch_id).values(undone_at=when.replace(tzinfo=None)))
+        _record_write(conn, when)
+    return restored + deleted
+
+
+def _refuse_if_changed_later(conn: Connection, batch_id: int, tables: Mapping[str, Table]) -> None:
+    """Raise ``UndoError`` when a later, live batch updated a row this batch
+    inserted or updated: undoing this one first would lose that change."""
+    batches = models.ImportBatch.__table__
+    changes = models.ImportChange.__table__
+    live_later = select(batches.c.id).where(batches.c.id > batch_id, batches.c.undone_at.is_(None))
+    for name, table in tables.items():
+        touched = select(table.c.id).where(table.c.batch_id == batch_id).union(
+            select(changes.c.row_id).where(changes.c.batch_id == batch_id, changes.c.table_name == name))
+        later = conn.execute(
+            select(func.min(changes.c.batch_id)).where(
+                changes.c.table_name == name, changes.c.batch_id.in_(live_later), changes.c.row_id.in_(touched),
+            )).scalar_one_or_none()
+        if later is not None:
+            raise UndoError(f"batch {later} changed {name} rows that batch {batch_id} wrote; "
+                            f"undo batch {later} first")
+
+
+__all__ = [
+    "KINDS", "FIELDS", "ImportResult", "TableError", "UndoError", "read_table", "prepare", "commit_rows",
+    "import_file", "undo_batch", "bump_data_version",
+]
