@@ -208,3 +208,11 @@ def test_change_text_for_counts_and_rates():
 def test_change_text_missing_value():
     """No change is shown when either period has no value."""
     assert change_text(metric("mean_rating"), 4.5, None) is None
+
+
+def test_filter_summary_starts_with_capital():
+    """The summary line reads as a sentence when nothing is selected."""
+    text = filter_summary_text(
+        Filters(), period_label="All time", region_names={}, stage_labels={}, type_labels={}
+    )
+    assert text == "All regions · all stages · all event types · All time (all dates)"

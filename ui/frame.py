@@ -141,7 +141,6 @@ def _sidebar_filters(
 
     with st.sidebar:
         st.header("Filters", divider="blue")
-        _group_shortcuts("Nations", _NATION_KEY, _REGION_KEY, nations)
         st.multiselect(
             "Region",
             options=list(regions["code"]),
@@ -150,7 +149,7 @@ def _sidebar_filters(
             placeholder="All regions",
             help="The region recorded on each attendance or feedback row, not the event's host region.",
         )
-        _group_shortcuts("Stage groups", _STAGE_GROUP_KEY, _STAGE_KEY, stage_groups)
+        _group_shortcuts("Nations", _NATION_KEY, _REGION_KEY, nations)
         st.multiselect(
             "Training stage",
             options=list(stages["code"]),
@@ -158,6 +157,7 @@ def _sidebar_filters(
             key=_STAGE_KEY,
             placeholder="All stages",
         )
+        _group_shortcuts("Stage groups", _STAGE_GROUP_KEY, _STAGE_KEY, stage_groups)
         st.multiselect(
             "Event type",
             options=list(event_types["code"]),
@@ -193,8 +193,10 @@ def _resolve_dates(filters: Filters, preset: str, *, today: dt.date) -> Filters:
 
 
 def _seed_widgets(filters: Filters, preset: str) -> None:
-    # Streamlit drops a widget's value when a page without it runs, so each
-    # page restores the widgets from the one session copy of the filters.
+    # A widget on a new page is a new widget to Streamlit, even with the same
+    # key, and would start empty. Writing each key before the widgets exist
+    # makes every page's widgets take the latest value, or the session copy
+    # of the filters when there is none yet.
     defaults = {
         _REGION_KEY: list(filters.regions),
         _STAGE_KEY: list(filters.stages),
@@ -204,8 +206,7 @@ def _seed_widgets(filters: Filters, preset: str) -> None:
         _TO_KEY: filters.date_to,
     }
     for key, value in defaults.items():
-        if key not in st.session_state:
-            st.session_state[key] = value
+        st.session_state[key] = st.session_state[key] if key in st.session_state else value
 
 
 def _groups(frame: pd.DataFrame, group_column: str, code_column: str) -> dict[str, list[str]]:
@@ -254,11 +255,8 @@ def _date_range(preset: str, *, today: dt.date) -> tuple[dt.date | None, dt.date
     chosen = [day for day in (st.session_state[_FROM_KEY], st.session_state[_TO_KEY]) if day is not None]
     earliest = min([EARLIEST_DATE, *chosen])
     latest = max([today + dt.timedelta(days=2 * 366), *chosen])
-    col_from, col_to = st.columns(2)
-    date_from = col_from.date_input(
-        "From", key=_FROM_KEY, min_value=earliest, max_value=latest, format="DD/MM/YYYY"
-    )
-    date_to = col_to.date_input("To", key=_TO_KEY, min_value=earliest, max_value=latest, format="DD/MM/YYYY")
+    date_from = st.date_input("From", key=_FROM_KEY, min_value=earliest, max_value=latest, format="DD/MM/YYYY")
+    date_to = st.date_input("To", key=_TO_KEY, min_value=earliest, max_value=latest, format="DD/MM/YYYY")
     if date_from is not None and date_to is not None and date_from > date_to:
         st.warning("The start date is after the end date, so the two were swapped.")
         date_from, date_to = date_to, date_from
@@ -276,6 +274,7 @@ def _reset_widgets() -> None:
 def _mirror_in_url(filters: Filters, preset: str) -> None:
     wanted = query_from_filters(filters, preset=preset)
     current = {name: st.query_params.get_all(name) for name in FILTER_PARAMS if name in st.query_params}
+    # Writing only on change keeps the browser history to one entry per view.
     if current == wanted:
         return
     # Parameters that are not filters (e.g. a presentation switch) are kept.

@@ -48,15 +48,16 @@ def filter_summary_text(
     stage_labels: Mapping[str, str],
     type_labels: Mapping[str, str],
 ) -> str:
-    """Return one line saying what the filters select, e.g.
-    "London, West Midlands · all stages · all event types · Last 12 months (1 Dec 2025 – 30 Nov 2026)"."""
+    """Return one line saying what the filters select, e.g. "All regions ·
+    all stages · Induction · Last 12 months (1 Dec 2025 – 30 Nov 2026)"."""
     parts = [
         _selection_text(filters.regions, region_names, everything="all regions"),
         _selection_text(filters.stages, stage_labels, everything="all stages"),
         _selection_text(filters.event_types, type_labels, everything="all event types"),
         f"{period_label} ({date_range_text(filters.date_from, filters.date_to)})",
     ]
-    return " · ".join(parts)
+    text = " · ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def _selection_text(codes: tuple[str, ...], labels: Mapping[str, str], *, everything: str) -> str:

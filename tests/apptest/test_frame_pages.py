@@ -1,0 +1,44 @@
+"""The frame in a multipage app: filters persist across page switches and a
+link opens any page with its filters."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest.conftest import RUN_TIMEOUT_SECONDS
+
+PAGE_SCRIPT = """
+from ui.frame import page_frame
+
+filters = page_frame({title!r})
+"""
+
+
+@pytest.fixture
+def two_page_app(app_db, tmp_path) -> AppTest:
+    """Return an AppTest of a two-page app whose pages are just the frame."""
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "main.py").write_text(PAGE_SCRIPT.format(title="First"))
+    (tmp_path / "pages" / "second.py").write_text(PAGE_SCRIPT.format(title="Second"))
+    return AppTest.from_file(str(tmp_path / "main.py"), default_timeout=RUN_TIMEOUT_SECONDS)
+
+
+def test_filters_persist_across_page_switch(two_page_app):
+    """Filters chosen on one page are still selected on the next."""
+    at = two_page_app.run()
+    at.multiselect(key="filter_region").set_value(["NI"]).run()
+    at.selectbox(key="filter_period").select("all_time").run()
+    at.switch_page("pages/second.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Second"
+    assert at.multiselect(key="filter_region").value == ["NI"]
+    assert at.selectbox(key="filter_period").value == "all_time"
+
+
+def test_link_to_second_page_applies_filters(two_page_app):
+    """A filter link opened on a further page sets that page's filters."""
+    two_page_app.query_params["type"] = ["exam_prep"]
+    at = two_page_app.switch_page("pages/second.py").run()
+    assert at.title[0].value == "Second"
+    assert at.multiselect(key="filter_type").value == ["exam_prep"]

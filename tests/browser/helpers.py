@@ -1,0 +1,23 @@
+"""Helpers for browser tests: wait for the Streamlit app, save screenshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = ROOT / "test-artifacts" / "screenshots"
+APP_TIMEOUT_MS = 30_000
+
+
+def wait_for_app(page) -> None:
+    """Wait until the Streamlit app has rendered and its script is not running."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=APP_TIMEOUT_MS)
+    page.wait_for_selector('[data-testid="stSidebar"]', timeout=APP_TIMEOUT_MS)
+
+
+def save_screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as test-artifacts/screenshots/<name>.png and return its path."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,50 @@
+"""Every page in pages/: opened by direct URL on the running server, and
+reached from the Overview with the filters kept. One test per page file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import ROOT, save_screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+PAGE_FILES = sorted(path for path in (ROOT / "pages").glob("*.py") if not path.name.startswith("_"))
+
+
+def page_name(path: Path) -> str:
+    """Return the name Streamlit gives a page file: no numeric prefix, underscores as spaces."""
+    return re.sub(r"^\d+[_ -]*", "", path.stem).replace("_", " ")
+
+
+def url_path(path: Path) -> str:
+    return "/" + page_name(path).replace(" ", "_")
+
+
+@pytest.mark.parametrize("path", PAGE_FILES, ids=[p.stem for p in PAGE_FILES])
+def test_page_opens_by_direct_url_with_filters(app_server, page, path):
+    """A filter link straight to a page renders it with those filters and no exception."""
+    page.goto(f"{app_server}{url_path(path)}?region=SCN&period=all_time")
+    wait_for_app(page)
+    expect(page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first).to_contain_text(
+        "Scotland North"
+    )
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    save_screenshot(page, f"page-{path.stem}")
+
+
+@pytest.mark.parametrize("path", PAGE_FILES, ids=[p.stem for p in PAGE_FILES])
+def test_filters_survive_switch_to_page(app_server, page, path):
+    """Filters set on the Overview are still set after following the sidebar link to a page."""
+    page.goto(f"{app_server}/?region=WAL&type=induction")
+    wait_for_app(page)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=page_name(path)).click()
+    expect(page).to_have_url(re.compile(re.escape(url_path(path))))
+    wait_for_app(page)
+    expect(page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first).to_contain_text("Wales")
+    assert parse_qs(urlsplit(page.url).query) == {"region": ["WAL"], "type": ["induction"]}
