@@ -4,19 +4,13 @@ whose dates sit inside the default "last 12 months" filter."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_access.db import make_engine, migrate
-from tests.apptest.sample_data import seed_overview_rows
+from tests.apptest.support import ROOT, RUN_TIMEOUT_SECONDS, seed_overview_rows
 from tests.factories import FactRows
-
-ROOT = Path(__file__).resolve().parents[2]
-# Generous: the first run in a process imports pandas, SQLAlchemy and plotly.
-RUN_TIMEOUT_SECONDS = 60
-
 
 @pytest.fixture
 def app_db(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest.conftest import RUN_TIMEOUT_SECONDS
+from tests.apptest.support import RUN_TIMEOUT_SECONDS
 
 PAGE_SCRIPT = """
 from ui.frame import page_frame

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from streamlit.testing.v1 import AppTest
+
 from data_access.filters import Filters
 from data_access.kpis import compute_kpis
 from domain.metrics import metric
 from domain.periods import preset_range
+from tests.apptest.support import ROOT, RUN_TIMEOUT_SECONDS
 from tests.factories import FactRows
 
 TILE_IDS = (
@@ -132,3 +135,11 @@ def test_demo_banner_with_demo_rows(overview, app_db):
     """Demo rows in the database bring up the demo banner."""
     FactRows(app_db, is_demo=True).event(key="DEMO-1", date=dt.date.today(), event_type="other")
     assert any("Demo data" in box.value for box in overview.run().info)
+
+
+def test_unreachable_database_gives_plain_error(monkeypatch):
+    """A database that cannot be reached stops the page with a plain message, not a traceback."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=RUN_TIMEOUT_SECONDS).run()
+    assert not at.exception
+    assert "cannot read its database" in at.error[0].value

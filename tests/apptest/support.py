@@ -1,11 +1,17 @@
-"""A small synthetic data set for page tests, dated relative to today so that
-it falls inside the default "last 12 months" filter."""
+"""Shared by the AppTest tests: where the app is, how long a run may take,
+and a small synthetic data set dated relative to today so that it falls
+inside the default "last 12 months" filter."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from tests.factories import FactRows
+
+ROOT = Path(__file__).resolve().parents[2]
+# Generous: the first run in a process imports pandas, SQLAlchemy and plotly.
+RUN_TIMEOUT_SECONDS = 60
 
 
 def seed_overview_rows(rows: FactRows, *, today: dt.date) -> None:
