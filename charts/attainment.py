@@ -11,7 +11,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from charts.common import any_hidden, count_labels, format_percent, hidden, hidden_rate_labels, require, values
+from charts.common import (
+    any_hidden,
+    count_labels,
+    format_percent,
+    hidden,
+    hidden_rate_labels,
+    require,
+    values,
+)
 from charts.palette import NHS_BLUE, annotate_hidden, apply_base_layout, category_styles, headroom
 from domain.suppression import HIDDEN_LABEL
 
@@ -36,11 +44,22 @@ def _rate_text(rate: float | None, low: float | None, high: float | None, *, hid
         return hidden_label
     if low is None or high is None:
         return format_percent(rate, digits=1)
-    return f"{format_percent(rate, digits=1)} (95% CI {format_percent(low, digits=1)} to {format_percent(high, digits=1)})"
+    interval = f"95% CI {format_percent(low, digits=1)} to {format_percent(high, digits=1)}"
+    return f"{format_percent(rate, digits=1)} ({interval})"
 
 
-def _rate_trace(part: pd.DataFrame, *, x: list[str], name: str, colour: str, symbol: str, min_cell: int,
-                context: list[str], show: pd.Series, legend: bool) -> go.Scatter:
+def _rate_trace(
+    part: pd.DataFrame,
+    *,
+    x: list[str],
+    name: str,
+    colour: str,
+    symbol: str,
+    min_cell: int,
+    context: list[str],
+    show: pd.Series,
+    legend: bool,
+) -> go.Scatter:
     rate = values(part, "rate", hide=~show)
     low = values(part, "ci_low", hide=~show)
     high = values(part, "ci_high", hide=~show)
@@ -60,7 +79,14 @@ def _rate_trace(part: pd.DataFrame, *, x: list[str], name: str, colour: str, sym
         y=[None if r is None else r * 100 for r in rate],
         mode="markers",
         marker={"color": colour, "symbol": symbol, "size": 13, "line": {"color": "#FFFFFF", "width": 1}},
-        error_y={"type": "data", "array": plus, "arrayminus": minus, "color": colour, "thickness": 2, "width": 6},
+        error_y={
+            "type": "data",
+            "array": plus,
+            "arrayminus": minus,
+            "color": colour,
+            "thickness": 2,
+            "width": 6,
+        },
         hovertext=hover,
         hovertemplate=HOVER,
     )
@@ -75,7 +101,9 @@ def outcome_rates_chart(
     ci_high, n. Groups (members, national benchmark groups) sit side by side
     in each year with their own colour and marker symbol; one panel per measure.
     """
-    df = require(df, ("training_year_label", "measure_label", "group", *RATE_COLUMNS), empty_message=NO_OUTCOMES)
+    df = require(
+        df, ("training_year_label", "measure_label", "group", *RATE_COLUMNS), empty_message=NO_OUTCOMES
+    )
     measures = list(dict.fromkeys(df["measure_label"].astype(str)))
     groups = list(dict.fromkeys(df["group"].astype(str)))
     styles = category_styles(groups)
@@ -91,9 +119,15 @@ def outcome_rates_chart(
             year_labels = part["training_year_label"].astype(str).tolist()
             fig.add_trace(
                 _rate_trace(
-                    part, x=year_labels, name=group, colour=styles[group].colour, symbol=styles[group].symbol,
-                    min_cell=min_cell, context=[f"{measure}, {y}" for y in year_labels],
-                    show=shown_rates(part, min_cell=min_cell), legend=row == 1,
+                    part,
+                    x=year_labels,
+                    name=group,
+                    colour=styles[group].colour,
+                    symbol=styles[group].symbol,
+                    min_cell=min_cell,
+                    context=[f"{measure}, {y}" for y in year_labels],
+                    show=shown_rates(part, min_cell=min_cell),
+                    legend=row == 1,
                 ),
                 row=row,
                 col=1,
@@ -127,15 +161,23 @@ def engagement_chart(
         band_labels = [f"{band.replace('-', '–')} events" for band in part["engagement"].astype(str)]
         fig.add_trace(
             _rate_trace(
-                part, x=band_labels, name=measure, colour=styles[measure].colour if len(measures) > 1 else NHS_BLUE,
-                symbol=styles[measure].symbol, min_cell=min_cell, context=band_labels,
-                show=shown_rates(part, min_cell=min_cell), legend=len(measures) > 1,
+                part,
+                x=band_labels,
+                name=measure,
+                colour=styles[measure].colour if len(measures) > 1 else NHS_BLUE,
+                symbol=styles[measure].symbol,
+                min_cell=min_cell,
+                context=band_labels,
+                show=shown_rates(part, min_cell=min_cell),
+                legend=len(measures) > 1,
             )
         )
     apply_base_layout(fig, title=title)
     fig.update_layout(scattermode="group", title_subtitle_text=ENGAGEMENT_CAVEAT, margin={"t": 96})
     fig.update_xaxes(
-        type="category", categoryorder="array", categoryarray=[f"{band.replace('-', '–')} events" for band in bands],
+        type="category",
+        categoryorder="array",
+        categoryarray=[f"{band.replace('-', '–')} events" for band in bands],
         title_text="Soft Landing events attended before the outcome",
     )
     fig.update_yaxes(range=[0, 105], ticksuffix="%", title_text="Rate")
@@ -163,8 +205,10 @@ def mwres_chart(
             orientation="h",
             y=names,
             x=values(df, "attendances"),
-            text=["" if gone else f"{a} attendances · {e}"
-                  for a, e, gone in zip(attendances, events, hidden(df, "attendances"))],
+            text=[
+                "" if gone else f"{a} attendances · {e}"
+                for a, e, gone in zip(attendances, events, hidden(df, "attendances"))
+            ],
             textposition="outside",
             cliponaxis=False,
             hovertext=[f"{name}<br>{a} attendances at {e}" for name, a, e in zip(names, attendances, events)],
@@ -179,8 +223,11 @@ def mwres_chart(
     headroom(fig, max((v for v in values(df, "attendances") if v is not None), default=None), factor=1.6)
     annotate_hidden(
         fig,
-        {name: f"{a} attendances · {e}"
-         for name, a, e, gone in zip(names, attendances, events, hidden(df, "attendances")) if gone},
+        {
+            name: f"{a} attendances · {e}"
+            for name, a, e, gone in zip(names, attendances, events, hidden(df, "attendances"))
+            if gone
+        },
         horizontal=True,
     )
     return fig

@@ -19,7 +19,9 @@ import plotly.graph_objects as go
 from charts.common import EmptyChart, count_labels, hidden, require
 from charts.palette import NHS_MID_GREY, NHS_PALE_GREY, NHS_TEXT, OKABE_ITO, WHITE, apply_base_layout
 
-CARTOGRAM_CREDIT = "Tile cartogram: one tile per training region, positions approximate; no boundary data used"
+CARTOGRAM_CREDIT = (
+    "Tile cartogram: one tile per training region, positions approximate; no boundary data used"
+)
 
 # (column, row) of each region's tile; row 0 is the south coast, column 0 the
 # far west. Neighbours on the grid are neighbours on the ground where possible.
@@ -71,8 +73,15 @@ def _hatch(x0: float, y0: float, size: float) -> list[dict]:
     )
     return [
         {
-            "type": "line", "x0": a, "y0": b, "x1": c, "y1": d,
-            "line": {"color": NO_REP_COLOUR, "width": 1.5}, "layer": "below", "name": "hatch", "opacity": 1,
+            "type": "line",
+            "x0": a,
+            "y0": b,
+            "x1": c,
+            "y1": d,
+            "line": {"color": NO_REP_COLOUR, "width": 1.5},
+            "layer": "below",
+            "name": "hatch",
+            "opacity": 1,
         }
         for a, b, c, d in segments
     ]
@@ -126,7 +135,10 @@ def coverage_cartogram(
         fill = _fill(share) if has_rep else WHITE
         shapes.append(
             _tile(
-                code, x0, y0, fill=fill,
+                code,
+                x0,
+                y0,
+                fill=fill,
                 line_colour=NHS_TEXT if has_rep else NO_REP_COLOUR,
                 dash="solid" if has_rep else "dash",
             )
@@ -165,9 +177,17 @@ def coverage_cartogram(
         margin={"l": 16, "r": 16, "t": 96, "b": 72},
     )
     fig.add_annotation(
-        text=f"Shade: attendances (darker = more). Hatched, dashed tile: {NO_REP_TEXT}.<br>{CARTOGRAM_CREDIT}",
-        xref="paper", yref="paper", x=0, y=-0.02, xanchor="left", yanchor="top",
-        showarrow=False, align="left", font={"size": 12, "color": NHS_MID_GREY},
+        text=f"Shade: attendances (darker = more). Hatched, dashed tile: {NO_REP_TEXT}."
+        f"<br>{CARTOGRAM_CREDIT}",
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=-0.02,
+        xanchor="left",
+        yanchor="top",
+        showarrow=False,
+        align="left",
+        font={"size": 12, "color": NHS_MID_GREY},
     )
     columns = [column for column, _ in TILE_GRID.values()]
     rows_used = [row for _, row in TILE_GRID.values()]
@@ -192,4 +212,3 @@ def _tile(code: str, x0: float, y0: float, *, fill: str, line_colour: str, dash:
         "layer": "below",
         "opacity": 1,
     }
-

@@ -102,7 +102,7 @@ def count_labels(df: pd.DataFrame, column: str, *, min_cell: int) -> list[str]:
         elif pd.isna(number):
             labels.append(NO_VALUE)
         else:
-            labels.append(f"{int(round(number)):,}")
+            labels.append(f"{round(number):,}")
     return labels
 
 
@@ -115,7 +115,9 @@ def hidden_rate_labels(df: pd.DataFrame, *, rate: str | None, denominator: str, 
     """
     secondary = _flag(df, denominator + SECONDARY_SUFFIX)
     if rate is not None:
-        secondary = secondary | (_flag(df, rate + SECONDARY_SUFFIX) & ~_flag(df, denominator + SUPPRESSED_SUFFIX))
+        secondary = secondary | (
+            _flag(df, rate + SECONDARY_SUFFIX) & ~_flag(df, denominator + SUPPRESSED_SUFFIX)
+        )
     return [HIDDEN_LABEL if flag else f"n<{min_cell}" for flag in secondary]
 
 

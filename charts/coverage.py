@@ -14,7 +14,7 @@ NO_COVERAGE = "No rep coverage to show for these filters"
 def regions_covered_chart(
     df: pd.DataFrame, *, title: str = "Training regions with an active rep, by month"
 ) -> go.Figure:
-    """Return a monthly step line of regions with an active rep (count of regions) against the regions selected.
+    """Return a monthly step line of regions with an active rep (a count) against the regions selected.
 
     Input columns: month, regions_with_active_rep, regions_total. Reps are
     volunteers, not participants, so these counts are never suppressed.
@@ -36,7 +36,9 @@ def regions_covered_chart(
             y=totals,
             mode="lines",
             line={"color": NHS_MID_GREY, "dash": "dash", "width": 2, "shape": "hv"},
-            hovertext=[f"{month_name(m)}<br>Regions selected: {int(t)}" for m, t in zip(df["_month"], totals)],
+            hovertext=[
+                f"{month_name(m)}<br>Regions selected: {int(t)}" for m, t in zip(df["_month"], totals)
+            ],
             hovertemplate="%{hovertext}<extra></extra>",
         )
     )

@@ -28,16 +28,21 @@ from charts.palette import (
     apply_base_layout,
     month_axis_layout,
 )
+from charts.reach import share_by_type_chart
 
 HOVER = "%{hovertext}<extra></extra>"
 NO_FEEDBACK = "No feedback for these filters"
 
 
-def rating_shares(df: pd.DataFrame) -> pd.Series:
-    """Return each row's share (0-1) of the shown responses for its event type; NaN where hidden."""
+def rating_shares(df: pd.DataFrame, *, min_cell: int) -> pd.Series:
+    """Return each row's share (0-1) of the shown responses for its event type.
+
+    NaN where the cell is hidden, and for every row of an event type with
+    fewer than ``min_cell`` responses shown (no rate on a tiny denominator).
+    """
     shown = pd.to_numeric(df["responses"], errors="coerce").where(~hidden(df, "responses"))
     totals = shown.groupby(df["event_type_label"]).transform("sum")
-    return safe_ratio(shown, totals)
+    return safe_ratio(shown, totals.where(totals >= min_cell))
 
 
 def rating_distribution_chart(
@@ -49,7 +54,7 @@ def rating_distribution_chart(
     percentages of the responses shown; a hidden cell is left out of the bar.
     """
     df = require(df, ("event_type_label", "rating", "rating_label", "responses"), empty_message=NO_FEEDBACK)
-    df = df.assign(_share=rating_shares(df), _rating=pd.to_numeric(df["rating"]).astype(int))
+    df = df.assign(_share=rating_shares(df, min_cell=min_cell), _rating=pd.to_numeric(df["rating"]).astype(int))
     type_labels = list(dict.fromkeys(df["event_type_label"].astype(str)))
     fig = go.Figure()
     for rating in sorted(df["_rating"].unique()):
@@ -140,19 +145,43 @@ def excellent_by_month_chart(
     return fig
 
 
+def response_rate_chart(
+    df: pd.DataFrame, *, min_cell: int = 5, title: str = "Feedback response rate by event type"
+) -> go.Figure:
+    """Return horizontal bars of responses / attendances (percent) per event type.
+
+    Input columns: event_type_label, responses, attendances.
+    """
+    return share_by_type_chart(
+        df,
+        numerator="responses",
+        denominator="attendances",
+        min_cell=min_cell,
+        title=title,
+        measure="Attendances with feedback",
+        denominator_noun="attendances",
+        empty_message=NO_FEEDBACK,
+    )
+
+
+def event_labels(df: pd.DataFrame) -> list[str]:
+    """Return "Title · 12 Mar 2025" per event row, so events that share a title stay apart."""
+    return [f"{title} · {pd.Timestamp(date):%-d %b %Y}" for title, date in zip(df["title"], df["date"])]
+
+
 def mean_rating_by_event_chart(
     df: pd.DataFrame, *, min_cell: int = 5, title: str = "Mean rating per event"
 ) -> go.Figure:
     """Return a dot per event at its mean rating (1 = Poor to 5 = Excellent), in the frame's order.
 
-    Input columns: event_label, responses, mean_rating. Events with fewer than
+    Input columns: title, date, responses, mean_rating. Events with fewer than
     ``min_cell`` responses show no dot.
     """
-    df = require(df, ("event_label", "responses", "mean_rating"), empty_message=NO_FEEDBACK)
+    df = require(df, ("title", "date", "responses", "mean_rating"), empty_message=NO_FEEDBACK)
     responses = pd.to_numeric(df["responses"], errors="coerce")
     too_few = hidden(df, "responses") | (responses < min_cell)
     means = values(df, "mean_rating", hide=too_few)
-    names = [str(name) for name in df["event_label"]]
+    names = event_labels(df)
     response_labels = count_labels(df, "responses", min_cell=min_cell)
     gone_labels = hidden_rate_labels(df, rate="mean_rating", denominator="responses", min_cell=min_cell)
     fig = go.Figure(
@@ -185,7 +214,11 @@ def mean_rating_by_event_chart(
     for name, mean, gone in zip(names, means, gone_labels):
         if mean is None:
             fig.add_annotation(
-                x=1, y=name, text=f"mean not shown ({gone})", showarrow=False, xanchor="left",
+                x=1,
+                y=name,
+                text=f"mean not shown ({gone})",
+                showarrow=False,
+                xanchor="left",
                 font={"color": NHS_MID_GREY},
             )
     return fig

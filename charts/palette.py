@@ -127,7 +127,12 @@ def apply_base_layout(fig: go.Figure, *, title: str, height: int = 460) -> go.Fi
     """Apply the shared look (fonts sized for a meeting-room screen, white background) and return ``fig``."""
     fig.update_layout(
         template="simple_white",
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": TITLE_FONT_SIZE, "color": NHS_TEXT}},
+        title={
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "font": {"size": TITLE_FONT_SIZE, "color": NHS_TEXT},
+        },
         font={"family": "Arial, Helvetica, sans-serif", "size": BASE_FONT_SIZE, "color": NHS_TEXT},
         paper_bgcolor=WHITE,
         plot_bgcolor=WHITE,
@@ -135,17 +140,26 @@ def apply_base_layout(fig: go.Figure, *, title: str, height: int = 460) -> go.Fi
         height=height,
         margin={"l": 16, "r": 24, "t": 72, "b": 110},
         # At the foot of the figure, so a long legend never runs into the title or an axis title.
-        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "yanchor": "bottom",
+            "y": 0,
+            "xanchor": "left",
+            "x": 0,
+        },
         hoverlabel={"font": {"size": BASE_FONT_SIZE}, "bgcolor": WHITE},
         uniformtext={"minsize": 12, "mode": "hide"},
     )
     fig.update_xaxes(automargin=True, title_font={"size": BASE_FONT_SIZE})
-    fig.update_yaxes(automargin=True, title_font={"size": BASE_FONT_SIZE}, gridcolor=NHS_PALE_GREY, showgrid=True)
+    fig.update_yaxes(
+        automargin=True, title_font={"size": BASE_FONT_SIZE}, gridcolor=NHS_PALE_GREY, showgrid=True
+    )
     return fig
 
 
 def month_axis_layout(fig: go.Figure, *, first: str, last: str, count: int) -> go.Figure:
-    """Format a monthly date x axis ("Aug<br>2024" ticks, half a month of padding each side) and return ``fig``."""
+    """Format a monthly date x axis ("Aug<br>2024" ticks, padded half a month each side); return ``fig``."""
     pad = pd.Timedelta(days=16)
     fig.update_xaxes(
         type="date",

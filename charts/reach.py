@@ -40,7 +40,7 @@ NO_ATTENDANCES = "No attendances for these filters"
 NO_REGISTRATIONS = "No registrations for these filters"
 
 # Used when the frame carries no stage_group_label column.
-_STAGE_GROUP_NAMES = {
+STAGE_GROUP_NAMES = {
     "non_training": "Non-training (pre-NHS, LED, SAS)",
     "core": "Core ST1–4",
     "specialty": "Specialty ST5–8",
@@ -84,7 +84,8 @@ def attendances_by_month_chart(
                 textposition="inside",
                 insidetextanchor="middle",
                 hovertext=[
-                    f"{month_name(m)}<br>{label}: {text} attendances" for m, text in zip(part["_month"], labels)
+                    f"{month_name(m)}<br>{label}: {text} attendances"
+                    for m, text in zip(part["_month"], labels)
                 ],
                 hovertemplate=HOVER,
                 marker={
@@ -105,8 +106,10 @@ def _event_type_rank(code: str) -> tuple[int, str]:
     return (EVENT_TYPE_ORDER.index(code) if code in EVENT_TYPE_ORDER else len(EVENT_TYPE_ORDER), code)
 
 
-def reach_over_time_chart(df: pd.DataFrame, *, min_cell: int = 5, title: str = "Reach over time") -> go.Figure:
-    """Return monthly lines for registrations, attendances and unique participants (counts of people or sign-ups).
+def reach_over_time_chart(
+    df: pd.DataFrame, *, min_cell: int = 5, title: str = "Reach over time"
+) -> go.Figure:
+    """Return monthly lines of registrations, attendances and unique participants (counts).
 
     Input columns: month, registrations, attendances, unique_participants.
     """
@@ -183,7 +186,11 @@ def attendances_by_region_chart(
     fig.update_xaxes(title_text="Count", rangemode="tozero")
     annotate_hidden(
         fig,
-        {name: label for name, label, gone in zip(names, attendance_labels, hidden(df, "attendances")) if gone},
+        {
+            name: label
+            for name, label, gone in zip(names, attendance_labels, hidden(df, "attendances"))
+            if gone
+        },
         horizontal=True,
     )
     headroom(fig, max((v for v in values(df, "attendances") if v is not None), default=None), factor=1.15)
@@ -209,7 +216,7 @@ def attendances_by_stage_chart(
             go.Bar(
                 name=str(part["stage_group_label"].iloc[0])
                 if "stage_group_label" in part.columns
-                else _STAGE_GROUP_NAMES.get(group, str(group)),
+                else STAGE_GROUP_NAMES.get(group, str(group)),
                 x=[str(label) for label in part["stage_label"]],
                 y=values(part, "attendances"),
                 text=_blank_hidden(labels, part, "attendances"),
@@ -230,21 +237,79 @@ def attendances_by_stage_chart(
     all_labels = count_labels(df, "attendances", min_cell=min_cell)
     annotate_hidden(
         fig,
-        {stage: label for stage, label, gone in zip(stage_labels, all_labels, hidden(df, "attendances")) if gone},
+        {
+            stage: label
+            for stage, label, gone in zip(stage_labels, all_labels, hidden(df, "attendances"))
+            if gone
+        },
         horizontal=False,
     )
     return fig
 
 
-
-def conversion_rates(df: pd.DataFrame, *, min_cell: int) -> pd.Series:
-    """Return attendances / registrations (0-1) per row, NaN where either is hidden or registrations < min_cell."""
-    rate = safe_ratio(df["attendances"], df["registrations"])
-    registrations = pd.to_numeric(df["registrations"], errors="coerce")
-    unsafe = any_hidden(df, "attendances", "registrations") | (registrations < min_cell)
-    if "rate_suppressed" in df.columns:
-        unsafe = unsafe | df["rate_suppressed"].fillna(False).astype(bool)
+def share_rates(df: pd.DataFrame, *, numerator: str, denominator: str, min_cell: int) -> pd.Series:
+    """Return numerator / denominator (0-1) per row; NaN where either is hidden or the base < min_cell."""
+    rate = safe_ratio(df[numerator], df[denominator])
+    base = pd.to_numeric(df[denominator], errors="coerce")
+    unsafe = any_hidden(df, numerator, denominator) | (base < min_cell)
     return rate.where(~unsafe)
+
+
+def share_by_type_chart(
+    df: pd.DataFrame,
+    *,
+    numerator: str,
+    denominator: str,
+    min_cell: int,
+    title: str,
+    measure: str,
+    denominator_noun: str,
+    empty_message: str,
+) -> go.Figure:
+    """Return horizontal bars of numerator / denominator (percent) per event type, highest at the top.
+
+    Input columns: event_type_label and the two count columns. A rate is not
+    drawn when either count is hidden or the denominator is below ``min_cell``.
+    """
+    df = require(df, ("event_type_label", numerator, denominator), empty_message=empty_message)
+    df = df.assign(_rate=share_rates(df, numerator=numerator, denominator=denominator, min_cell=min_cell))
+    df = df.assign(_order=df["_rate"].fillna(-1)).sort_values(["_order", "event_type_label"])
+    names = [str(name) for name in df["event_type_label"]]
+    tops = count_labels(df, numerator, min_cell=min_cell)
+    bottoms = count_labels(df, denominator, min_cell=min_cell)
+    gone_labels = hidden_rate_labels(df, rate=None, denominator=denominator, min_cell=min_cell)
+    rate_text = [
+        f"{format_percent(rate) if pd.notna(rate) else gone} ({top} of {bottom} {denominator_noun})"
+        for rate, gone, top, bottom in zip(df["_rate"], gone_labels, tops, bottoms)
+    ]
+    percents = [None if pd.isna(rate) else float(rate * 100) for rate in df["_rate"]]
+    fig = go.Figure(
+        go.Bar(
+            name=measure,
+            orientation="h",
+            y=names,
+            x=percents,
+            text=[format_percent(rate) if pd.notna(rate) else "" for rate in df["_rate"]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertext=[f"{name}<br>{measure}: {text}" for name, text in zip(names, rate_text)],
+            hovertemplate=HOVER,
+            marker={"color": NHS_BLUE},
+        )
+    )
+    apply_base_layout(fig, title=title, height=max(360, 160 + 48 * len(names)))
+    fig.update_xaxes(title_text=f"{measure} (%)", ticksuffix="%")
+    headroom(fig, max([100.0, *(p for p in percents if p is not None)]), factor=1.12)
+    annotate_hidden(
+        fig,
+        {
+            name: f"rate not shown ({gone})"
+            for name, rate, gone in zip(names, df["_rate"], gone_labels)
+            if pd.isna(rate)
+        },
+        horizontal=True,
+    )
+    return fig
 
 
 def conversion_chart(
@@ -254,38 +319,16 @@ def conversion_chart(
 
     Input columns: event_type_label, registrations, attendances.
     """
-    df = require(df, ("event_type_label", "registrations", "attendances"), empty_message=NO_REGISTRATIONS)
-    df = df.assign(_rate=conversion_rates(df, min_cell=min_cell))
-    df = df.assign(_order=df["_rate"].fillna(-1)).sort_values(["_order", "event_type_label"])
-    names = [str(name) for name in df["event_type_label"]]
-    registrations = count_labels(df, "registrations", min_cell=min_cell)
-    attendances = count_labels(df, "attendances", min_cell=min_cell)
-    gone_labels = hidden_rate_labels(df, rate=None, denominator="registrations", min_cell=min_cell)
-    rate_text = [
-        f"{format_percent(rate) if pd.notna(rate) else gone} ({a} of {r} registrations)"
-        for rate, gone, a, r in zip(df["_rate"], gone_labels, attendances, registrations)
-    ]
-    fig = go.Figure(
-        go.Bar(
-            name="Attended",
-            orientation="h",
-            y=names,
-            x=[None if pd.isna(rate) else float(rate * 100) for rate in df["_rate"]],
-            text=[format_percent(rate) if pd.notna(rate) else "" for rate in df["_rate"]],
-            textposition="outside",
-            hovertext=[f"{name}<br>Attended: {text}" for name, text in zip(names, rate_text)],
-            hovertemplate=HOVER,
-            marker={"color": NHS_BLUE},
-        )
+    return share_by_type_chart(
+        df,
+        numerator="attendances",
+        denominator="registrations",
+        min_cell=min_cell,
+        title=title,
+        measure="Registrations that attended",
+        denominator_noun="registrations",
+        empty_message=NO_REGISTRATIONS,
     )
-    apply_base_layout(fig, title=title, height=max(360, 80 + 48 * len(names)))
-    fig.update_xaxes(title_text="Registrations that attended (%)", range=[0, 110], ticksuffix="%")
-    annotate_hidden(
-        fig,
-        {name: f"rate not shown ({gone})" for name, rate, gone in zip(names, df["_rate"], gone_labels) if pd.isna(rate)},
-        horizontal=True,
-    )
-    return fig
 
 
 def new_vs_returning_chart(
@@ -312,7 +355,10 @@ def new_vs_returning_chart(
                 textposition="inside",
                 hovertext=[f"{month_name(m)}<br>{label}: {text}" for m, text in zip(df["_month"], labels)],
                 hovertemplate=HOVER,
-                marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#FFFFFF", "solidity": 0.3}},
+                marker={
+                    "color": colour,
+                    "pattern": {"shape": pattern, "fgcolor": "#FFFFFF", "solidity": 0.3},
+                },
             )
         )
     apply_base_layout(fig, title=title)
@@ -355,4 +401,3 @@ def cumulative_reach_chart(
     fig.update_yaxes(title_text="Unique participants", rangemode="tozero")
     _months(fig, df["_month"])
     return fig
-

@@ -75,8 +75,13 @@ def spc_chart(
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=x, y=y, mode="lines", line={"color": SPC_COMMON, "width": 2},
-            showlegend=False, hoverinfo="skip", name="Values",
+            x=x,
+            y=y,
+            mode="lines",
+            line={"color": SPC_COMMON, "width": 2},
+            showlegend=False,
+            hoverinfo="skip",
+            name="Values",
         )
     )
     for column, name, dash, width in (
@@ -87,7 +92,10 @@ def spc_chart(
         line = [float(v) for v in df[column]]
         fig.add_trace(
             go.Scatter(
-                x=x, y=line, mode="lines", name=name,
+                x=x,
+                y=line,
+                mode="lines",
+                name=name,
                 line={"color": NHS_TEXT if column == "mean" else NHS_MID_GREY, "dash": dash, "width": width},
                 hovertext=[f"{name}: {format_spc_value(v, unit=unit)}" for v in line],
                 hovertemplate="%{hovertext}<extra></extra>",
@@ -95,21 +103,34 @@ def spc_chart(
             )
         )
         fig.add_annotation(
-            x=x[-1], y=line[-1], text=f"{name.replace(' process', '')} {format_spc_value(line[-1], unit=unit)}",
-            showarrow=False, xanchor="left", xshift=8, font={"size": 13, "color": NHS_MID_GREY},
+            x=x[-1],
+            y=line[-1],
+            text=f"{name.replace(' process', '')} {format_spc_value(line[-1], unit=unit)}",
+            showarrow=False,
+            xanchor="left",
+            xshift=8,
+            font={"size": 13, "color": NHS_MID_GREY},
         )
     if sigma_lines is not None:
         for level in sigma_lines:
             fig.add_trace(
                 go.Scatter(
-                    x=x, y=[float(level)] * len(x), mode="lines", name="2-sigma line",
-                    line={"color": NHS_MID_GREY, "dash": "dot", "width": 1}, hoverinfo="skip", showlegend=False,
+                    x=x,
+                    y=[float(level)] * len(x),
+                    mode="lines",
+                    name="2-sigma line",
+                    line={"color": NHS_MID_GREY, "dash": "dot", "width": 1},
+                    hoverinfo="skip",
+                    showlegend=False,
                 )
             )
     if target is not None and math.isfinite(target):
         fig.add_trace(
             go.Scatter(
-                x=x, y=[float(target)] * len(x), mode="lines", name=f"Target {format_spc_value(target, unit=unit)}",
+                x=x,
+                y=[float(target)] * len(x),
+                mode="lines",
+                name=f"Target {format_spc_value(target, unit=unit)}",
                 line={"color": SPC_TARGET, "dash": "dashdot", "width": 2},
                 hovertext=[f"Target: {format_spc_value(target, unit=unit)}"] * len(x),
                 hovertemplate="%{hovertext}<extra></extra>",
@@ -143,7 +164,9 @@ def spc_chart(
     apply_base_layout(fig, title=title)
     fig.update_layout(margin={"r": 200})
     percent = unit in PERCENT_UNITS
-    fig.update_yaxes(title_text="Percent" if percent else unit.capitalize(), ticksuffix="%" if percent else "")
+    fig.update_yaxes(
+        title_text="Percent" if percent else unit.capitalize(), ticksuffix="%" if percent else ""
+    )
     if dated:
         # Half a month of padding each side leaves the right margin to the limit labels.
         first, last = pd.Timestamp(x[0]), pd.Timestamp(x[-1])
@@ -153,7 +176,16 @@ def spc_chart(
         fig.update_xaxes(type="category")
     if trial_limits:
         fig.add_annotation(
-            text=TRIAL_LIMITS_NOTE, xref="paper", yref="paper", x=1, y=1.02, xanchor="right", yanchor="bottom",
-            showarrow=False, font={"size": 14, "color": NHS_TEXT}, bgcolor="#FFF3CD", bordercolor=NHS_MID_GREY,
+            text=TRIAL_LIMITS_NOTE,
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1.02,
+            xanchor="right",
+            yanchor="bottom",
+            showarrow=False,
+            font={"size": 14, "color": NHS_TEXT},
+            bgcolor="#FFF3CD",
+            bordercolor=NHS_MID_GREY,
         )
     return fig
