@@ -380,7 +380,7 @@ def _whole(total: ColumnElement) -> ColumnElement[int]:
     return cast(total, BigInteger)
 
 
-def _attendances_per(group_column: ColumnElement, filters: Filters):
+def _attendances_per(group_column: ColumnElement, filters: Filters) -> Subquery:
     """Return a subquery of attendances and distinct participants per value
     of ``group_column`` (columns ``group_id``, ``attendances``,
     ``unique_participants``)."""
