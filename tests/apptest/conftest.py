@@ -12,6 +12,7 @@ from data_access.db import make_engine, migrate
 from tests.apptest.support import ROOT, RUN_TIMEOUT_SECONDS, seed_overview_rows
 from tests.factories import FactRows
 
+
 @pytest.fixture
 def app_db(tmp_path, monkeypatch):
     """Return an Engine on a seeded SQLite file that the app under test reads."""

@@ -1,4 +1,5 @@
-"""Helpers for browser tests: wait for the Streamlit app, save screenshots."""
+"""Helpers for browser tests: wait for the Streamlit app, save screenshots,
+run the axe-core accessibility scan shipped with axe-playwright-python."""
 
 from __future__ import annotations
 
@@ -21,3 +22,16 @@ def save_screenshot(page, name: str) -> Path:
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def serious_accessibility_violations(page) -> list[str]:
+    """Return one line per critical or serious axe-core violation on the page:
+    rule id, help text and the first offending element."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at {violation['nodes'][0]['target']}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("critical", "serious")
+    ]

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import save_screenshot, wait_for_app
+from tests.browser.helpers import save_screenshot, serious_accessibility_violations, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -63,3 +63,10 @@ def test_invalid_link_value_shows_notice(app_server, page):
     expect(page.get_by_text("Ignored unknown region 'XXX' in the link.")).to_be_visible()
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     assert "region" not in query_of(page)
+
+
+def test_overview_has_no_serious_accessibility_violations(app_server, page):
+    """axe-core finds no critical or serious WCAG violation on the filtered Overview."""
+    page.goto(app_server + FILTER_LINK)
+    wait_for_app(page)
+    assert serious_accessibility_violations(page) == []

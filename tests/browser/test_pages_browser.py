@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ROOT, save_screenshot, wait_for_app
+from tests.browser.helpers import ROOT, save_screenshot, serious_accessibility_violations, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -48,3 +48,11 @@ def test_filters_survive_switch_to_page(app_server, page, path):
     wait_for_app(page)
     expect(page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first).to_contain_text("Wales")
     assert parse_qs(urlsplit(page.url).query) == {"region": ["WAL"], "type": ["induction"]}
+
+
+@pytest.mark.parametrize("path", PAGE_FILES, ids=[p.stem for p in PAGE_FILES])
+def test_page_has_no_serious_accessibility_violations(app_server, page, path):
+    """axe-core finds no critical or serious WCAG violation on the page."""
+    page.goto(f"{app_server}{url_path(path)}")
+    wait_for_app(page)
+    assert serious_accessibility_violations(page) == []
