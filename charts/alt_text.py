@@ -152,7 +152,7 @@ def alt_text_attendances_by_region(df: pd.DataFrame, *, min_cell: int = 5) -> st
     """Return alt text for ``attendances_by_region_chart``."""
     df = _check(df, NO_ATTENDANCES)
     ranked = _ranked(df, "region_name", "attendances")
-    text = f"Horizontal bar chart of attendances and unique participants for {len(df)} training regions."
+    text = f"Horizontal bar chart of attendances and unique participants for {len(df)} regions."
     if not ranked.empty:
         top = ranked.iloc[0]
         people = _shown(ranked.iloc[[0]], "unique_participants").iloc[0]
@@ -608,9 +608,11 @@ def key_message_engagement(df: pd.DataFrame, *, min_cell: int = 5) -> str:
     if len(shown) < 2:
         return "Outcome rates by events attended beforehand"
     low, high = shown.iloc[0], shown.iloc[-1]
+    subject = f"{high['measure_label']}: members" if "measure_label" in shown.columns else "Members"
     return (
-        f"Members with {_band(high['engagement'])} had a rate of {format_percent(high['rate'])}, against "
-        f"{format_percent(low['rate'])} with {_band(low['engagement'])} (an association, not an effect)"
+        f"{subject} with {_band(high['engagement'])} had a rate of {format_percent(high['rate'])}, "
+        f"against {format_percent(low['rate'])} with {_band(low['engagement'])} "
+        "(an association, not an effect)"
     )
 
 

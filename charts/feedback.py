@@ -54,7 +54,9 @@ def rating_distribution_chart(
     percentages of the responses shown; a hidden cell is left out of the bar.
     """
     df = require(df, ("event_type_label", "rating", "rating_label", "responses"), empty_message=NO_FEEDBACK)
-    df = df.assign(_share=rating_shares(df, min_cell=min_cell), _rating=pd.to_numeric(df["rating"]).astype(int))
+    df = df.assign(
+        _share=rating_shares(df, min_cell=min_cell), _rating=pd.to_numeric(df["rating"]).astype(int)
+    )
     type_labels = list(dict.fromkeys(df["event_type_label"].astype(str)))
     fig = go.Figure()
     for rating in sorted(df["_rating"].unique()):

@@ -238,7 +238,10 @@ def test_engagement_texts_say_association():
     )
     text = alt_text.alt_text_engagement(frame, min_cell=5)
     assert "0 events 40%; 1–2 events 50%; 3+ events n<5" in text
-    assert "association" in alt_text.key_message_engagement(frame)
+    assert alt_text.key_message_engagement(frame.assign(measure_label="ARCP")) == (
+        "ARCP: members with 1–2 events had a rate of 50%, against 40% with 0 events "
+        "(an association, not an effect)"
+    )
 
 
 def test_mwres_texts_name_top_indicator():
