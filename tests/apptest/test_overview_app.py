@@ -6,6 +6,7 @@ import datetime as dt
 
 from streamlit.testing.v1 import AppTest
 
+from data_access import config
 from data_access.filters import Filters
 from data_access.kpis import compute_kpis
 from domain.metrics import metric
@@ -143,3 +144,13 @@ def test_unreachable_database_gives_plain_error(monkeypatch):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=RUN_TIMEOUT_SECONDS).run()
     assert not at.exception
     assert "cannot read its database" in at.error[0].value
+
+
+def test_empty_default_database_is_seeded_with_demo_data(monkeypatch, tmp_path):
+    """On an empty embedded default database the app loads demo data and says so."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr(config, "DEFAULT_DB_PATH", tmp_path / "soft_landing.db")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=RUN_TIMEOUT_SECONDS).run()
+    assert not at.exception
+    assert any("Demo data" in box.value for box in at.info)
+    assert tile_values(at)[metric("events").label] != "0"
