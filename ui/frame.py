@@ -99,9 +99,9 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON) -> Filters:
     summary = filter_summary_text(
         filters,
         period_label=PRESET_LABELS[preset],
-        region_names=dict(zip(regions["code"], regions["name"], strict=True)),
-        stage_labels=dict(zip(stages["code"], stages["label"], strict=True)),
-        type_labels=dict(zip(event_types["code"], event_types["label"], strict=True)),
+        region_names=_labels(regions, "name"),
+        stage_labels=_labels(stages, "label"),
+        type_labels=_labels(event_types, "label"),
     )
     st.caption(f"{summary}  \n{data_as_of_text(last_import)}")
     for notice in notices:
@@ -135,9 +135,9 @@ def _sidebar_filters(
         for group, label in STAGE_GROUP_SHORTCUTS.items()
         if (members := list(stages.loc[stages["stage_group"] == group, "code"]))
     }
-    region_names = dict(zip(regions["code"], regions["name"], strict=True))
-    stage_labels = dict(zip(stages["code"], stages["label"], strict=True))
-    type_labels = dict(zip(event_types["code"], event_types["label"], strict=True))
+    region_names = _labels(regions, "name")
+    stage_labels = _labels(stages, "label")
+    type_labels = _labels(event_types, "label")
 
     with st.sidebar:
         st.header("Filters", divider="blue")
@@ -149,7 +149,9 @@ def _sidebar_filters(
             placeholder="All regions",
             help="The region recorded on each attendance or feedback row, not the event's host region.",
         )
-        _group_shortcuts("Nations", _NATION_KEY, _REGION_KEY, nations)
+        _group_shortcuts(
+            "Nations", _NATION_KEY, _REGION_KEY, nations, explanation="Select or clear all of a nation's regions at once."
+        )
         st.multiselect(
             "Training stage",
             options=list(stages["code"]),
@@ -157,7 +159,10 @@ def _sidebar_filters(
             key=_STAGE_KEY,
             placeholder="All stages",
         )
-        _group_shortcuts("Stage groups", _STAGE_GROUP_KEY, _STAGE_KEY, stage_groups)
+        _group_shortcuts(
+            "Stage groups", _STAGE_GROUP_KEY, _STAGE_KEY, stage_groups,
+            explanation="Select or clear a group of stages at once. Non-training means pre-NHS, LED and SAS doctors.",
+        )
         st.multiselect(
             "Event type",
             options=list(event_types["code"]),
@@ -209,6 +214,10 @@ def _seed_widgets(filters: Filters, preset: str) -> None:
         st.session_state[key] = st.session_state[key] if key in st.session_state else value
 
 
+def _labels(frame: pd.DataFrame, label_column: str) -> dict[str, str]:
+    return dict(zip(frame["code"], frame[label_column], strict=True))
+
+
 def _groups(frame: pd.DataFrame, group_column: str, code_column: str) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for group, code in zip(frame[group_column], frame[code_column], strict=True):
@@ -216,7 +225,9 @@ def _groups(frame: pd.DataFrame, group_column: str, code_column: str) -> dict[st
     return groups
 
 
-def _group_shortcuts(label: str, key: str, target_key: str, groups: Mapping[str, Sequence[str]]) -> None:
+def _group_shortcuts(
+    label: str, key: str, target_key: str, groups: Mapping[str, Sequence[str]], *, explanation: str
+) -> None:
     # The pills show which groups are wholly selected; clicking one toggles
     # all its codes in the multiselect below.
     st.session_state[key] = complete_groups(st.session_state[target_key], groups)
@@ -228,7 +239,7 @@ def _group_shortcuts(label: str, key: str, target_key: str, groups: Mapping[str,
         on_change=_apply_group_toggle,
         args=(key, target_key, groups),
         label_visibility="collapsed",
-        help=f"{label}: select or clear every code in a group at once.",
+        help=explanation,
     )
 
 
