@@ -150,7 +150,8 @@ def _sidebar_filters(
             help="The region recorded on each attendance or feedback row, not the event's host region.",
         )
         _group_shortcuts(
-            "Nations", _NATION_KEY, _REGION_KEY, nations, explanation="Select or clear all of a nation's regions at once."
+            "Nations", _NATION_KEY, _REGION_KEY, nations,
+            explanation="Select or clear all of a nation's regions at once.",
         )
         st.multiselect(
             "Training stage",
