@@ -30,13 +30,24 @@ def facts(engine):
     return FactRows(engine)
 
 
-def _add_benchmark(engine, facts, *, year, measure, group, numerator, denominator, source="GMC progression report"):
+def _add_benchmark(
+    engine, facts, *, year, measure, group, numerator, denominator, source="GMC progression report"
+):
     with engine.begin() as conn:
-        measure_id = conn.execute(select(OutcomeMeasure.id).where(OutcomeMeasure.code == measure)).scalar_one()
-        conn.execute(insert(Benchmark.__table__).values(
-            year=year, measure_id=measure_id, group_label=group, numerator=numerator,
-            denominator=denominator, source=source, batch_id=facts.batch(kind="benchmarks"),
-        ))
+        measure_id = conn.execute(
+            select(OutcomeMeasure.id).where(OutcomeMeasure.code == measure)
+        ).scalar_one()
+        conn.execute(
+            insert(Benchmark.__table__).values(
+                year=year,
+                measure_id=measure_id,
+                group_label=group,
+                numerator=numerator,
+                denominator=denominator,
+                source=source,
+                batch_id=facts.batch(kind="benchmarks"),
+            )
+        )
 
 
 def _counts(frame, **keys):
@@ -62,7 +73,9 @@ def test_outcome_rates_by_year_counts_passes_per_measure_and_year(engine, facts)
     assert _counts(rates, measure="mrcpch_fop", training_year=2023) == [1, 1]
     tas = rates[rates["measure"] == "mrcpch_tas"].iloc[0]
     assert (tas["measure_label"], tas["category"], tas["training_year_label"]) == (
-        "MRCPCH Theory and Science", "exam", "2024/25",
+        "MRCPCH Theory and Science",
+        "exam",
+        "2024/25",
     )
 
 
@@ -79,8 +92,16 @@ def test_outcome_rates_by_year_splits_on_the_first_wednesday_of_august(engine, f
 
 def test_outcome_rates_by_year_arcp_excluded_codes_leave_the_denominator(engine, facts):
     """ARCP codes 8, 9, 10.1 and 10.2 are not counted; unsatisfactory codes are the events."""
-    for person, result in [("p1", "1"), ("p2", "2"), ("p3", "7.4"), ("p4", "6"),
-                           ("p5", "8"), ("p6", "9"), ("p7", "10.1"), ("p8", "10.2")]:
+    for person, result in [
+        ("p1", "1"),
+        ("p2", "2"),
+        ("p3", "7.4"),
+        ("p4", "6"),
+        ("p5", "8"),
+        ("p6", "9"),
+        ("p7", "10.1"),
+        ("p8", "10.2"),
+    ]:
         facts.outcome(person=person, measure="arcp", date=dt.date(2025, 6, 20), result=result)
     rates = outcome_rates_by_year(engine, filters=ALL)
     assert _counts(rates, measure="arcp", training_year=2024) == [4, 2]
@@ -108,10 +129,18 @@ def test_outcome_rates_by_year_region_filter_uses_the_outcome_row(engine, facts)
 
 def test_outcome_rates_by_year_stage_and_date_filters_apply_to_the_outcome(engine, facts):
     """Stage filters the outcome's stage; the date range (inclusive) filters the outcome date."""
-    facts.outcome(person="p1", measure="mrcpch_clinical", date=dt.date(2025, 1, 1), result="pass", stage="st4")
-    facts.outcome(person="p2", measure="mrcpch_clinical", date=dt.date(2025, 1, 31), result="fail", stage="st4")
-    facts.outcome(person="p3", measure="mrcpch_clinical", date=dt.date(2025, 2, 1), result="pass", stage="st4")
-    facts.outcome(person="p4", measure="mrcpch_clinical", date=dt.date(2025, 1, 15), result="pass", stage="st5")
+    facts.outcome(
+        person="p1", measure="mrcpch_clinical", date=dt.date(2025, 1, 1), result="pass", stage="st4"
+    )
+    facts.outcome(
+        person="p2", measure="mrcpch_clinical", date=dt.date(2025, 1, 31), result="fail", stage="st4"
+    )
+    facts.outcome(
+        person="p3", measure="mrcpch_clinical", date=dt.date(2025, 2, 1), result="pass", stage="st4"
+    )
+    facts.outcome(
+        person="p4", measure="mrcpch_clinical", date=dt.date(2025, 1, 15), result="pass", stage="st5"
+    )
     filters = Filters(stages=("st4",), date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 1, 31))
     assert _counts(outcome_rates_by_year(engine, filters=filters), measure="mrcpch_clinical") == [2, 1]
 
@@ -125,10 +154,15 @@ def test_outcome_rates_by_year_ignores_the_event_type_filter(engine, facts):
 
 def test_benchmark_rates_lists_published_figures(engine, facts):
     """Benchmarks come back with measure labels, ordered by measure, year and group."""
-    _add_benchmark(engine, facts, year=2015, measure="mrcpch_tas", group="UK graduates", numerator=649,
-                   denominator=1376)
-    _add_benchmark(engine, facts, year=2015, measure="mrcpch_tas", group="IMGs", numerator=130, denominator=520)
-    _add_benchmark(engine, facts, year=2014, measure="mrcpch_fop", group="IMGs", numerator=46, denominator=100)
+    _add_benchmark(
+        engine, facts, year=2015, measure="mrcpch_tas", group="UK graduates", numerator=649, denominator=1376
+    )
+    _add_benchmark(
+        engine, facts, year=2015, measure="mrcpch_tas", group="IMGs", numerator=130, denominator=520
+    )
+    _add_benchmark(
+        engine, facts, year=2014, measure="mrcpch_fop", group="IMGs", numerator=46, denominator=100
+    )
     rates = benchmark_rates(engine)
     assert list(rates.columns) == BENCHMARK_COLUMNS
     assert rates[["measure", "year", "group", "numerator", "denominator"]].to_numpy().tolist() == [
@@ -142,8 +176,12 @@ def test_benchmark_rates_lists_published_figures(engine, facts):
 
 def test_benchmark_rates_measure_selection(engine, facts):
     """Only the requested measures are returned; a known measure without figures gives an empty frame."""
-    _add_benchmark(engine, facts, year=2015, measure="mrcpch_tas", group="IMGs", numerator=130, denominator=520)
-    _add_benchmark(engine, facts, year=2014, measure="mrcpch_fop", group="IMGs", numerator=46, denominator=100)
+    _add_benchmark(
+        engine, facts, year=2015, measure="mrcpch_tas", group="IMGs", numerator=130, denominator=520
+    )
+    _add_benchmark(
+        engine, facts, year=2014, measure="mrcpch_fop", group="IMGs", numerator=46, denominator=100
+    )
     assert list(benchmark_rates(engine, measures=("mrcpch_fop",))["measure"]) == ["mrcpch_fop"]
     empty = benchmark_rates(engine, measures=("arcp",))
     assert empty.empty
@@ -171,7 +209,11 @@ def test_outcome_rates_by_engagement_bands_at_the_boundaries(engine, facts):
         facts.outcome(person=person, measure="mrcpch_fop", date=OUTCOME_DAY, result=result)
     rates = outcome_rates_by_engagement(engine, filters=ALL)
     assert list(rates.columns) == RATES_BY_ENGAGEMENT_COLUMNS
-    assert rates[["engagement", "n", "events"]].to_numpy().tolist() == [["0", 1, 1], ["1-2", 2, 1], ["3+", 2, 2]]
+    assert rates[["engagement", "n", "events"]].to_numpy().tolist() == [
+        ["0", 1, 1],
+        ["1-2", 2, 1],
+        ["3+", 2, 2],
+    ]
 
 
 def test_outcome_rates_by_engagement_counts_only_events_strictly_before(engine, facts):
@@ -196,7 +238,11 @@ def test_outcome_rates_by_engagement_is_per_outcome_date(engine, facts):
     facts.outcome(person="p1", measure="mrcpch_tas", date=dt.date(2024, 1, 3), result="fail")
     facts.outcome(person="p1", measure="mrcpch_tas", date=dt.date(2024, 2, 1), result="pass")
     rates = outcome_rates_by_engagement(engine, filters=ALL)
-    assert rates[["engagement", "n", "events"]].to_numpy().tolist() == [["0", 1, 0], ["1-2", 1, 0], ["3+", 1, 1]]
+    assert rates[["engagement", "n", "events"]].to_numpy().tolist() == [
+        ["0", 1, 0],
+        ["1-2", 1, 0],
+        ["3+", 1, 1],
+    ]
 
 
 def test_outcome_rates_by_engagement_filters_select_outcomes_not_history(engine, facts):
@@ -206,7 +252,11 @@ def test_outcome_rates_by_engagement_filters_select_outcomes_not_history(engine,
     facts.outcome(person="p2", measure="mrcpch_fop", date=OUTCOME_DAY, result="pass", region="PEN")
     filters = Filters(event_types=("exam_prep",), regions=("SEV",), date_from=dt.date(2025, 1, 1))
     rates = outcome_rates_by_engagement(engine, filters=filters)
-    assert rates[["engagement", "n", "events"]].to_numpy().tolist() == [["0", 0, 0], ["1-2", 0, 0], ["3+", 1, 1]]
+    assert rates[["engagement", "n", "events"]].to_numpy().tolist() == [
+        ["0", 0, 0],
+        ["1-2", 0, 0],
+        ["3+", 1, 1],
+    ]
 
 
 def test_outcome_rates_by_engagement_excludes_arcp_codes_and_orders_measures(engine, facts):
@@ -264,7 +314,8 @@ def test_mwres_reach_applies_the_dashboard_filters(engine, facts):
         facts.attendance(event=event, person="p1", region="WAL", stage="st5")
     facts.attendance(event="in", person="p2", region="NI", stage="st5")
     facts.attendance(event="in", person="p3", region="WAL", stage="st1")
-    filters = Filters(event_types=("academic_careers",), regions=("WAL",), stages=("st5",),
-                      date_to=dt.date(2025, 3, 31))
+    filters = Filters(
+        event_types=("academic_careers",), regions=("WAL",), stages=("st5",), date_to=dt.date(2025, 3, 31)
+    )
     reach = mwres_reach(engine, filters=filters).set_index("indicator")
     assert reach.loc["1c", ["events", "attendances", "unique_participants"]].tolist() == [1, 1, 1]

@@ -53,12 +53,31 @@ def test_region_coverage_rep_active_on_as_of_boundaries(engine, facts):
     facts.rep(name="Starts today", region="LDN", start_date=AS_OF)
     facts.rep(name="Ends today", region="LDN", start_date=dt.date(2024, 1, 1), end_date=AS_OF)
     facts.rep(name="Open ended", region="LDN", start_date=dt.date(2020, 1, 1))
-    facts.rep(name="Ended yesterday", region="LDN", start_date=dt.date(2024, 1, 1),
-              end_date=AS_OF - dt.timedelta(days=1))
+    facts.rep(
+        name="Ended yesterday",
+        region="LDN",
+        start_date=dt.date(2024, 1, 1),
+        end_date=AS_OF - dt.timedelta(days=1),
+    )
     facts.rep(name="Starts tomorrow", region="LDN", start_date=AS_OF + dt.timedelta(days=1))
     london = _row(region_coverage(engine, filters=ALL, as_of=AS_OF), "LDN")
     assert london["active_reps"] == 3
     assert london["active_rep_names"] == "Ends today; Open ended; Starts today"
+
+
+def test_region_coverage_rep_names_sort_ignoring_case(engine, facts):
+    """Active rep names are joined with "; " in alphabetical order regardless of case."""
+    for name in ("Zara Rep", "de Souza", "Amir Rep"):
+        facts.rep(name=name, region="EOE", start_date=dt.date(2024, 1, 1))
+    east = _row(region_coverage(engine, filters=ALL, as_of=AS_OF), "EOE")
+    assert east["active_rep_names"] == "Amir Rep; de Souza; Zara Rep"
+
+
+def test_region_coverage_is_empty_with_columns_for_non_training_regions(engine):
+    """Selecting only OVS gives an empty frame with the documented columns."""
+    coverage = region_coverage(engine, filters=Filters(regions=("OVS",)), as_of=AS_OF)
+    assert coverage.empty
+    assert list(coverage.columns) == REGION_COVERAGE_COLUMNS
 
 
 def test_region_coverage_counts_a_rep_with_two_appointments_once(engine, facts):
@@ -100,7 +119,9 @@ def test_region_coverage_reach_applies_date_type_and_stage_filters(engine, facts
 def test_reps_table_columns_and_active_flag(engine, facts):
     """Each appointment is listed with its region and whether it is active on as_of."""
     facts.rep(name="Bo Lead", region="NE", start_date=dt.date(2023, 9, 1), role="lead")
-    facts.rep(name="Cy Past", region="NE", start_date=dt.date(2023, 9, 1), end_date=AS_OF - dt.timedelta(days=1))
+    facts.rep(
+        name="Cy Past", region="NE", start_date=dt.date(2023, 9, 1), end_date=AS_OF - dt.timedelta(days=1)
+    )
     facts.rep(name="Di Until", region="LDN", start_date=dt.date(2023, 9, 1), end_date=AS_OF)
     table = reps_table(engine, filters=ALL, as_of=AS_OF)
     assert list(table.columns) == REPS_TABLE_COLUMNS
@@ -123,12 +144,15 @@ def test_reps_table_region_filter_applies_and_stage_type_do_not(engine, facts):
 def test_reps_table_date_filter_keeps_overlapping_appointments(engine, facts):
     """Appointments overlapping [from, to] are listed, including ones touching either end."""
     facts.rep(name="Left before", region="TV", start_date=dt.date(2023, 1, 1), end_date=dt.date(2023, 12, 31))
-    facts.rep(name="Left on first day", region="TV", start_date=dt.date(2023, 1, 1), end_date=dt.date(2024, 1, 1))
+    facts.rep(
+        name="Left on first day", region="TV", start_date=dt.date(2023, 1, 1), end_date=dt.date(2024, 1, 1)
+    )
     facts.rep(name="Started on last day", region="TV", start_date=dt.date(2024, 6, 30))
     facts.rep(name="Started after", region="TV", start_date=dt.date(2024, 7, 1))
     filters = Filters(date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 6, 30))
     assert list(reps_table(engine, filters=filters, as_of=AS_OF)["name"]) == [
-        "Left on first day", "Started on last day",
+        "Left on first day",
+        "Started on last day",
     ]
 
 
@@ -141,21 +165,33 @@ def test_reps_table_is_empty_with_columns_when_no_reps(engine):
 
 def test_regions_covered_by_month_judges_each_month_on_its_last_day(engine, facts):
     """A region counts in a month only when a rep is active on the month's last day."""
-    facts.rep(name="Left mid January", region="LDN", start_date=dt.date(2024, 6, 1), end_date=dt.date(2025, 1, 15))
-    facts.rep(name="Starts 31 January", region="WM", start_date=dt.date(2025, 1, 31), end_date=dt.date(2025, 2, 27))
-    facts.rep(name="Through March", region="NI", start_date=dt.date(2024, 1, 1), end_date=dt.date(2025, 3, 31))
+    facts.rep(
+        name="Left mid January", region="LDN", start_date=dt.date(2024, 6, 1), end_date=dt.date(2025, 1, 15)
+    )
+    facts.rep(
+        name="Starts 31 January", region="WM", start_date=dt.date(2025, 1, 31), end_date=dt.date(2025, 2, 27)
+    )
+    facts.rep(
+        name="Through March", region="NI", start_date=dt.date(2024, 1, 1), end_date=dt.date(2025, 3, 31)
+    )
     filters = Filters(date_from=dt.date(2024, 12, 5), date_to=dt.date(2025, 3, 31))
     by_month = regions_covered_by_month(engine, filters=filters)
     assert list(by_month.columns) == COVERED_BY_MONTH_COLUMNS
-    assert list(by_month["month"]) == [dt.date(2024, 12, 1), dt.date(2025, 1, 1), dt.date(2025, 2, 1),
-                                       dt.date(2025, 3, 1)]
+    assert list(by_month["month"]) == [
+        dt.date(2024, 12, 1),
+        dt.date(2025, 1, 1),
+        dt.date(2025, 2, 1),
+        dt.date(2025, 3, 1),
+    ]
     assert list(by_month["regions_with_active_rep"]) == [2, 2, 1, 1]
     assert set(by_month["regions_total"]) == {19}
 
 
 def test_regions_covered_by_month_final_month_uses_the_to_date(engine, facts):
     """The final month's snapshot is the to-date, so it matches the rep-coverage KPI for that date."""
-    facts.rep(name="Left 20 March", region="KSS", start_date=dt.date(2024, 1, 1), end_date=dt.date(2025, 3, 20))
+    facts.rep(
+        name="Left 20 March", region="KSS", start_date=dt.date(2024, 1, 1), end_date=dt.date(2025, 3, 20)
+    )
     filters = Filters(regions=("KSS", "LDN"), date_from=dt.date(2025, 2, 1), date_to=dt.date(2025, 3, 20))
     by_month = regions_covered_by_month(engine, filters=filters)
     assert list(by_month["as_of"]) == [dt.date(2025, 2, 28), dt.date(2025, 3, 20)]
@@ -168,8 +204,12 @@ def test_regions_covered_by_month_starts_at_first_rep_or_event(engine, facts):
     facts.rep(name="Gil Rep", region="MER", start_date=dt.date(2024, 11, 20))
     facts.event(key="e1", date=dt.date(2024, 10, 3))
     by_month = regions_covered_by_month(engine, filters=Filters(), today=dt.date(2025, 1, 10))
-    assert list(by_month["month"]) == [dt.date(2024, 10, 1), dt.date(2024, 11, 1), dt.date(2024, 12, 1),
-                                       dt.date(2025, 1, 1)]
+    assert list(by_month["month"]) == [
+        dt.date(2024, 10, 1),
+        dt.date(2024, 11, 1),
+        dt.date(2024, 12, 1),
+        dt.date(2025, 1, 1),
+    ]
     assert list(by_month["regions_with_active_rep"]) == [0, 1, 1, 1]
     assert by_month["as_of"].iloc[-1] == dt.date(2025, 1, 10)
 
@@ -178,7 +218,9 @@ def test_regions_covered_by_month_region_filter_counts_selected_regions_only(eng
     """Reps outside the selected regions do not count, and the total is the selected training regions."""
     facts.rep(name="Hal Rep", region="SCN", start_date=dt.date(2024, 1, 1))
     facts.rep(name="Ivy Rep", region="SCE", start_date=dt.date(2024, 1, 1))
-    filters = Filters(regions=("SCN", "SCW", "UNK"), date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 1, 31))
+    filters = Filters(
+        regions=("SCN", "SCW", "UNK"), date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 1, 31)
+    )
     by_month = regions_covered_by_month(engine, filters=filters)
     assert by_month[["regions_with_active_rep", "regions_total"]].to_numpy().tolist() == [[1, 2]]
 

@@ -17,7 +17,15 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Engine, Table, and_, case, func, select
 
 from data_access.filters import Filters
-from data_access.models import Attendance, Benchmark, Event, MwresIndicator, Outcome, OutcomeMeasure, event_mwres
+from data_access.models import (
+    Attendance,
+    Benchmark,
+    Event,
+    MwresIndicator,
+    Outcome,
+    OutcomeMeasure,
+    event_mwres,
+)
 from data_access.periods import training_year_label, training_year_of
 from data_access.queries.filtering import date_conditions, event_conditions, person_conditions
 
@@ -33,7 +41,13 @@ ENGAGEMENT_BANDS: tuple[str, ...] = ("0", "1-2", "3+")
 TOP_BAND_FROM = 3
 
 RATES_BY_YEAR_COLUMNS = [
-    "measure", "measure_label", "category", "training_year", "training_year_label", "n", "events",
+    "measure",
+    "measure_label",
+    "category",
+    "training_year",
+    "training_year_label",
+    "n",
+    "events",
 ]
 BENCHMARK_COLUMNS = ["year", "measure", "measure_label", "group", "numerator", "denominator", "source"]
 RATES_BY_ENGAGEMENT_COLUMNS = ["measure", "measure_label", "engagement", "n", "events"]
@@ -75,7 +89,13 @@ def outcome_rates_by_year(engine: Engine, *, filters: Filters) -> pd.DataFrame:
         )
         .join(measure_t, measure_t.c.id == outcome_t.c.measure_id)
         .where(*_outcome_conditions(filters))
-        .group_by(measure_t.c.code, measure_t.c.label, measure_t.c.category, measure_t.c.sort_order, outcome_t.c.date)
+        .group_by(
+            measure_t.c.code,
+            measure_t.c.label,
+            measure_t.c.category,
+            measure_t.c.sort_order,
+            outcome_t.c.date,
+        )
     )
     with engine.connect() as conn:
         by_date = pd.DataFrame(
@@ -87,9 +107,9 @@ def outcome_rates_by_year(engine: Engine, *, filters: Filters) -> pd.DataFrame:
 
     by_date["training_year"] = [training_year_of(day) for day in by_date["date"]]
     by_year = (
-        by_date.groupby(["sort_order", "measure", "measure_label", "category", "training_year"], as_index=False)[
-            ["n", "events"]
-        ]
+        by_date.groupby(
+            ["sort_order", "measure", "measure_label", "category", "training_year"], as_index=False
+        )[["n", "events"]]
         .sum()
         .sort_values(["sort_order", "training_year"], ignore_index=True)
     )
@@ -123,7 +143,9 @@ def benchmark_rates(engine: Engine, *, measures: tuple[str, ...] = ()) -> pd.Dat
     )
     with engine.connect() as conn:
         if measures:
-            known = set(conn.execute(select(measure_t.c.code).where(measure_t.c.code.in_(measures))).scalars())
+            known = set(
+                conn.execute(select(measure_t.c.code).where(measure_t.c.code.in_(measures))).scalars()
+            )
             unknown = sorted(set(measures) - known)
             if unknown:
                 raise ValueError(f"unknown outcome measure(s): {', '.join(unknown)}")
@@ -197,10 +219,9 @@ def outcome_rates_by_engagement(engine: Engine, *, filters: Filters) -> pd.DataF
     filled = grid.merge(
         counted[["measure", "engagement", "n", "events"]], on=["measure", "engagement"], how="left"
     ).fillna({"n": 0, "events": 0})
-    return (
-        filled.sort_values(["sort_order", "band_order"], ignore_index=True)
-        .astype({"n": "int64", "events": "int64"})[RATES_BY_ENGAGEMENT_COLUMNS]
-    )
+    return filled.sort_values(["sort_order", "band_order"], ignore_index=True).astype(
+        {"n": "int64", "events": "int64"}
+    )[RATES_BY_ENGAGEMENT_COLUMNS]
 
 
 def mwres_reach(engine: Engine, *, filters: Filters) -> pd.DataFrame:
@@ -225,7 +246,11 @@ def mwres_reach(engine: Engine, *, filters: Filters) -> pd.DataFrame:
         .select_from(event_mwres)
         .join(event_t, event_t.c.id == event_mwres.c.event_id)
         .join(attendance_t, attendance_t.c.event_id == event_t.c.id)
-        .where(attendance_t.c.attended.is_(True), *event_conditions(filters), *person_conditions(filters, attendance_t))
+        .where(
+            attendance_t.c.attended.is_(True),
+            *event_conditions(filters),
+            *person_conditions(filters, attendance_t),
+        )
         .group_by(event_mwres.c.indicator_id)
         .subquery("reach")
     )

@@ -29,8 +29,16 @@ rep_t: Table = Rep.__table__
 REP_NAME_SEPARATOR = "; "
 
 REGION_COVERAGE_COLUMNS = [
-    "region", "region_name", "nation", "nhse_region", "lat", "lon",
-    "active_reps", "active_rep_names", "attendances", "unique_participants",
+    "region",
+    "region_name",
+    "nation",
+    "nhse_region",
+    "lat",
+    "lon",
+    "active_reps",
+    "active_rep_names",
+    "attendances",
+    "unique_participants",
 ]
 REPS_TABLE_COLUMNS = ["name", "region", "region_name", "role", "start_date", "end_date", "active"]
 COVERED_BY_MONTH_COLUMNS = ["month", "as_of", "regions_with_active_rep", "regions_total"]
@@ -53,11 +61,11 @@ def region_coverage(engine: Engine, *, filters: Filters, as_of: dt.date) -> pd.D
     """Return one row per training region the region filter selects (all 19 when unset).
 
     Columns: ``region`` (code), ``region_name``, ``nation``, ``nhse_region``
-    (None outside England), ``lat`` and ``lon`` (degrees, a representative
-    city), ``active_reps`` (distinct names of reps active on ``as_of``),
-    ``active_rep_names`` (those names sorted and joined with "; ", "" when
-    none), ``attendances`` (count of attendances, see the module docstring,
-    by the attendance row's own region) and ``unique_participants``
+    (missing, NaN, outside England), ``lat`` and ``lon`` (degrees, a
+    representative city), ``active_reps`` (distinct names of reps active on
+    ``as_of``), ``active_rep_names`` (those names sorted ignoring case and
+    joined with "; "; "" when none), ``attendances`` (see the module
+    docstring; by the attendance row's own region) and ``unique_participants``
     (distinct participants among them). Rows are in the reference sort order.
     """
     reach = (
@@ -67,7 +75,11 @@ def region_coverage(engine: Engine, *, filters: Filters, as_of: dt.date) -> pd.D
             func.count(attendance_t.c.participant_id.distinct()).label("unique_participants"),
         )
         .join(event_t, event_t.c.id == attendance_t.c.event_id)
-        .where(attendance_t.c.attended.is_(True), *event_conditions(filters), *person_conditions(filters, attendance_t))
+        .where(
+            attendance_t.c.attended.is_(True),
+            *event_conditions(filters),
+            *person_conditions(filters, attendance_t),
+        )
         .group_by(attendance_t.c.region_id)
         .subquery("reach")
     )
@@ -96,9 +108,9 @@ def region_coverage(engine: Engine, *, filters: Filters, as_of: dt.date) -> pd.D
         .distinct()
     )
     with engine.connect() as conn:
-        regions = pd.DataFrame(conn.execute(regions_query).mappings().all(), columns=[
-            "region", "region_name", "nation", "nhse_region", "lat", "lon", "attendances", "unique_participants",
-        ])
+        regions = pd.DataFrame(
+            conn.execute(regions_query).all(), columns=list(regions_query.selected_columns.keys())
+        )
         names = conn.execute(names_query).all()
 
     names_by_region: dict[str, list[str]] = {}
@@ -106,7 +118,8 @@ def region_coverage(engine: Engine, *, filters: Filters, as_of: dt.date) -> pd.D
         names_by_region.setdefault(region, []).append(name)
     regions["active_reps"] = [len(names_by_region.get(code, ())) for code in regions["region"]]
     regions["active_rep_names"] = [
-        REP_NAME_SEPARATOR.join(sorted(names_by_region.get(code, ()))) for code in regions["region"]
+        REP_NAME_SEPARATOR.join(sorted(names_by_region.get(code, ()), key=str.casefold))
+        for code in regions["region"]
     ]
     return regions.astype({"active_reps": "int64", "attendances": "int64", "unique_participants": "int64"})[
         REGION_COVERAGE_COLUMNS
@@ -148,7 +161,8 @@ def reps_table(engine: Engine, *, filters: Filters, as_of: dt.date) -> pd.DataFr
         rows = conn.execute(query).all()
     table = pd.DataFrame(rows, columns=REPS_TABLE_COLUMNS[:-1])
     table["active"] = [
-        start <= as_of and (end is None or end >= as_of) for start, end in zip(table["start_date"], table["end_date"])
+        start <= as_of and (end is None or end >= as_of)
+        for start, end in zip(table["start_date"], table["end_date"])
     ]
     return table.astype({"active": "bool"})
 
@@ -169,8 +183,10 @@ def _month_snapshots(first_day: dt.date, last_day: dt.date) -> list[tuple[dt.dat
 def _earliest_activity(engine: Engine, filters: Filters) -> dt.date | None:
     """Return the earlier of the first rep start in the selected regions and the
     first event of the selected types, or None when there are neither."""
-    first_rep = select(func.min(rep_t.c.start_date)).join(region_t, region_t.c.id == rep_t.c.region_id).where(
-        *_selected_training_regions(filters)
+    first_rep = (
+        select(func.min(rep_t.c.start_date))
+        .join(region_t, region_t.c.id == rep_t.c.region_id)
+        .where(*_selected_training_regions(filters))
     )
     first_event = select(func.min(event_t.c.date)).where(*event_conditions(filters))
     with engine.connect() as conn:
@@ -179,7 +195,9 @@ def _earliest_activity(engine: Engine, filters: Filters) -> dt.date | None:
     return min(known) if known else None
 
 
-def regions_covered_by_month(engine: Engine, *, filters: Filters, today: dt.date | None = None) -> pd.DataFrame:
+def regions_covered_by_month(
+    engine: Engine, *, filters: Filters, today: dt.date | None = None
+) -> pd.DataFrame:
     """Return one row per calendar month: how many selected training regions had an active rep.
 
     Columns: ``month`` (``datetime.date``, first of the month), ``as_of``
@@ -223,9 +241,6 @@ def regions_covered_by_month(engine: Engine, *, filters: Filters, today: dt.date
         regions_total = conn.execute(total_query).scalar_one()
 
     return pd.DataFrame(
-        [
-            (month, snapshot, covered.get(month, 0), regions_total)
-            for month, snapshot in snapshots
-        ],
+        [(month, snapshot, covered.get(month, 0), regions_total) for month, snapshot in snapshots],
         columns=COVERED_BY_MONTH_COLUMNS,
     ).astype({"regions_with_active_rep": "int64", "regions_total": "int64"})
