@@ -44,12 +44,15 @@ if not figures["registrations"]:
 for row in TILE_ROWS:
     for column, metric_id in zip(st.columns(len(row)), row, strict=True):
         figure = metric(metric_id)
+        change = None
+        if earlier_figures is not None:
+            change = change_text(figure, figures[metric_id], earlier_figures[metric_id])
         column.metric(
             figure.label,
             figure.format(figures[metric_id]),
-            delta=change_text(figure, figures[metric_id], earlier_figures[metric_id]) if earlier_figures else None,
+            delta=change,
             delta_color="off",
-            delta_description="vs previous period" if earlier_figures else None,
+            delta_description="vs previous period" if change is not None else None,
             help=figure.definition,
             border=True,
         )

@@ -162,7 +162,9 @@ def _sidebar_filters(
         )
         _group_shortcuts(
             "Stage groups", _STAGE_GROUP_KEY, _STAGE_KEY, stage_groups,
-            explanation="Select or clear a group of stages at once. Non-training means pre-NHS, LED and SAS doctors.",
+            explanation=(
+                "Select or clear a group of stages at once. Non-training means pre-NHS, LED and SAS doctors."
+            ),
         )
         st.multiselect(
             "Event type",
@@ -267,8 +269,9 @@ def _date_range(preset: str, *, today: dt.date) -> tuple[dt.date | None, dt.date
     chosen = [day for day in (st.session_state[_FROM_KEY], st.session_state[_TO_KEY]) if day is not None]
     earliest = min([EARLIEST_DATE, *chosen])
     latest = max([today + dt.timedelta(days=2 * 366), *chosen])
-    date_from = st.date_input("From", key=_FROM_KEY, min_value=earliest, max_value=latest, format="DD/MM/YYYY")
-    date_to = st.date_input("To", key=_TO_KEY, min_value=earliest, max_value=latest, format="DD/MM/YYYY")
+    bounds = {"min_value": earliest, "max_value": latest, "format": "DD/MM/YYYY"}
+    date_from = st.date_input("From", key=_FROM_KEY, **bounds)
+    date_to = st.date_input("To", key=_TO_KEY, **bounds)
     if date_from is not None and date_to is not None and date_from > date_to:
         st.warning("The start date is after the end date, so the two were swapped.")
         date_from, date_to = date_to, date_from

@@ -83,7 +83,8 @@ def test_link_filters_reach_the_tiles(overview, app_db):
     at = overview.run()
     wanted = Filters(regions=("SCN",), date_from=dt.date(2000, 1, 1))
     figures = compute_kpis(app_db, filters=wanted, as_of=dt.date.today())
-    assert tile_values(at)[metric("attendances").label] == metric("attendances").format(figures["attendances"])
+    attendances = metric("attendances")
+    assert tile_values(at)[attendances.label] == attendances.format(figures["attendances"])
 
 
 def test_invalid_link_value_is_named_and_dropped(overview):

@@ -57,7 +57,9 @@ def _wait_until_healthy(base_url: str, server: subprocess.Popen, log_path: Path)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.25)
-    raise RuntimeError(f"streamlit was not healthy after {SERVER_START_TIMEOUT_SECONDS}s:\n{log_path.read_text()}")
+    raise RuntimeError(
+        f"streamlit was not healthy after {SERVER_START_TIMEOUT_SECONDS}s:\n{log_path.read_text()}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -131,8 +133,12 @@ def page(browser):
             off_host.append(request.url)
             route.abort()
 
+    def watch_websocket(websocket):
+        if urlsplit(websocket.url).hostname not in LOCAL_HOSTS:
+            off_host.append(websocket.url)
+
     page.route("**/*", guard)
-    page.on("websocket", lambda ws: None if urlsplit(ws.url).hostname in LOCAL_HOSTS else off_host.append(ws.url))
+    page.on("websocket", watch_websocket)
     yield page
     context.close()
     assert not off_host, f"requests left 127.0.0.1: {off_host}"

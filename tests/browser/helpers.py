@@ -12,8 +12,19 @@ APP_TIMEOUT_MS = 30_000
 
 def wait_for_app(page) -> None:
     """Wait until the Streamlit app has rendered and its script is not running."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=APP_TIMEOUT_MS)
+    idle_app = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    page.wait_for_selector(idle_app, timeout=APP_TIMEOUT_MS)
     page.wait_for_selector('[data-testid="stSidebar"]', timeout=APP_TIMEOUT_MS)
+
+
+def sidebar_multiselect(page, label: str):
+    """Return the sidebar multiselect whose label is ``label``."""
+    return page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text=label)
+
+
+def region_filter(page):
+    """Return the sidebar's Region multiselect."""
+    return sidebar_multiselect(page, "Region")
 
 
 def save_screenshot(page, name: str) -> Path:

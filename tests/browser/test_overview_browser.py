@@ -8,7 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import save_screenshot, serious_accessibility_violations, wait_for_app
+from tests.browser.helpers import (
+    region_filter,
+    save_screenshot,
+    serious_accessibility_violations,
+    sidebar_multiselect,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +40,7 @@ def test_filter_link_sets_widgets(app_server, page):
     """A filter link shows its regions and start date in the sidebar widgets."""
     page.goto(app_server + FILTER_LINK)
     wait_for_app(page)
-    regions = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
+    regions = region_filter(page)
     expect(regions).to_contain_text("London")
     expect(regions).to_contain_text("West Midlands")
     expect(page.locator('[data-testid="stSidebar"] [data-testid="stDateInput"] input').first).to_have_value(
@@ -48,7 +54,7 @@ def test_filter_link_survives_a_rerun(app_server, page):
     """After another filter changes, the link's filters stay in the URL."""
     page.goto(app_server + FILTER_LINK)
     wait_for_app(page)
-    event_types = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(2)
+    event_types = sidebar_multiselect(page, "Event type")
     event_types.click()
     page.get_by_role("option", name="Induction").click()
     expect(page).to_have_url(re.compile(r"type=induction"))

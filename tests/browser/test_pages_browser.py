@@ -10,7 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ROOT, save_screenshot, serious_accessibility_violations, wait_for_app
+from tests.browser.helpers import (
+    ROOT,
+    region_filter,
+    save_screenshot,
+    serious_accessibility_violations,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +37,7 @@ def test_page_opens_by_direct_url_with_filters(app_server, page, path):
     """A filter link straight to a page renders it with those filters and no exception."""
     page.goto(f"{app_server}{url_path(path)}?region=SCN&period=all_time")
     wait_for_app(page)
-    expect(page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first).to_contain_text(
+    expect(region_filter(page)).to_contain_text(
         "Scotland North"
     )
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
@@ -46,7 +52,7 @@ def test_filters_survive_switch_to_page(app_server, page, path):
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=page_name(path)).click()
     expect(page).to_have_url(re.compile(re.escape(url_path(path))))
     wait_for_app(page)
-    expect(page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first).to_contain_text("Wales")
+    expect(region_filter(page)).to_contain_text("Wales")
     assert parse_qs(urlsplit(page.url).query) == {"region": ["WAL"], "type": ["induction"]}
 
 
