@@ -123,6 +123,12 @@ def test_new_vs_returning_first_attendance_ignores_the_filters(reach_data):
     assert records(frame) == [(FEB, 1, 1)]
 
 
+def test_new_vs_returning_counts_only_attendances_within_the_filters(reach_data):
+    """Under WM only p2 counts: new in January, returning in February."""
+    frame = reach.new_vs_returning_by_month(reach_data, filters=Filters(regions=("WM",)))
+    assert records(frame) == [(JAN, 1, 0), (FEB, 0, 1)]
+
+
 def test_cumulative_unique_reach(reach_data):
     """Three people are reached in January and a fourth in February."""
     frame = reach.cumulative_unique_reach(reach_data, filters=ALL)

@@ -115,13 +115,7 @@ def reach_by_month(engine: Engine, *, filters: Filters) -> pd.DataFrame:
         .group_by(event_month.c.month)
         .subquery("counts")
     )
-    people = (
-        select(event_month.c.month, func.count(attendance_t.c.participant_id.distinct()).label("unique_participants"))
-        .select_from(attendance_t.join(event_month, event_month.c.id == attendance_t.c.event_id))
-        .where(attendance_t.c.attended, *person_conditions(filters, attendance_t))
-        .group_by(event_month.c.month)
-        .subquery("people")
-    )
+    people = _participants_per_month(filters, event_month)
     statement = (
         select(counts, func.coalesce(people.c.unique_participants, 0))
         .outerjoin(people, people.c.month == counts.c.month)
@@ -218,37 +212,33 @@ def new_vs_returning_by_month(engine: Engine, *, filters: Filters) -> pd.DataFra
     a date range starting this year, someone who first came two years ago is
     returning, not new; likewise under a region, stage or type filter.
     """
-    every_event = _event_months(Filters())
-    on_event = event_conditions(filters, every_event)
-    counted_row = and_(true(), *on_event, *person_conditions(filters, attendance_t))
-    # One pass over every attendance gives each participant's months, whether
-    # each month has a counted attendance, and (by a window) their first month.
-    participant_month = (
+    every_event = _event_months(Filters(), name="every_event_month")
+    counted_row = and_(true(), *event_conditions(filters, every_event), *person_conditions(filters, attendance_t))
+    # A participant is new in some counted month exactly when their first
+    # counted month is their first month ever, so one pass per participant
+    # finds every new participant without listing their other months.
+    first_months = (
         select(
-            attendance_t.c.participant_id,
-            every_event.c.month,
-            func.max(case((counted_row, 1), else_=0)).label("counted"),
+            func.min(every_event.c.month).label("first_month"),
+            func.min(case((counted_row, every_event.c.month))).label("first_counted_month"),
         )
         .select_from(attendance_t.join(every_event, every_event.c.id == attendance_t.c.event_id))
         .where(attendance_t.c.attended)
-        .group_by(attendance_t.c.participant_id, every_event.c.month)
-        .subquery("participant_month")
+        .group_by(participant_grouping())
+        .subquery("first_months")
     )
-    first_month = func.min(participant_month.c.month).over(partition_by=participant_month.c.participant_id)
-    marked = select(
-        participant_month.c.month,
-        participant_month.c.counted,
-        case((participant_month.c.month == first_month, 1), else_=0).label("is_new"),
-    ).subquery("marked")
+    new = (
+        select(first_months.c.first_month.label("month"), func.count().label("new_participants"))
+        .where(first_months.c.first_month == first_months.c.first_counted_month)
+        .group_by(first_months.c.first_month)
+        .subquery("new")
+    )
+    people = _participants_per_month(filters, _event_months(filters))
+    new_participants = func.coalesce(new.c.new_participants, 0)
     statement = (
-        select(
-            marked.c.month,
-            func.count().filter(marked.c.is_new == 1),
-            func.count().filter(marked.c.is_new == 0),
-        )
-        .where(marked.c.counted == 1)
-        .group_by(marked.c.month)
-        .order_by(marked.c.month)
+        select(people.c.month, new_participants, people.c.unique_participants - new_participants)
+        .outerjoin(new, new.c.month == people.c.month)
+        .order_by(people.c.month)
     )
     return _frame(engine, statement, NEW_VS_RETURNING_COLUMNS, month_columns=("month",))
 
@@ -348,15 +338,29 @@ def events_table(engine: Engine, *, filters: Filters) -> pd.DataFrame:
     return frame.drop(columns="excellent")
 
 
-def _event_months(filters: Filters) -> CTE:
+def _event_months(filters: Filters, *, name: str = "event_month") -> CTE:
     """Return the events passing the date and event-type filters, with
-    ``id``, ``event_type_id`` and ``month`` (a ``month_key``). Materialised, so
-    each event's month is worked out once, not once per attendance row."""
+    ``id``, ``event_type_id``, ``date`` and ``month`` (a ``month_key``).
+    Materialised, so each event's month is worked out once, not once per
+    attendance row."""
     return (
         select(event_t.c.id, event_t.c.event_type_id, event_t.c.date, month_key(event_t.c.date).label("month"))
         .where(*event_conditions(filters))
-        .cte("event_month")
+        .cte(name)
         .prefix_with("MATERIALIZED")
+    )
+
+
+def _participants_per_month(filters: Filters, event_month: CTE) -> Subquery:
+    """Return ``unique_participants`` (distinct attendees) per ``month`` of
+    the events in ``event_month``, counting attendances that pass the region
+    and stage filters."""
+    return (
+        select(event_month.c.month, func.count(attendance_t.c.participant_id.distinct()).label("unique_participants"))
+        .select_from(attendance_t.join(event_month, event_month.c.id == attendance_t.c.event_id))
+        .where(attendance_t.c.attended, *person_conditions(filters, attendance_t))
+        .group_by(event_month.c.month)
+        .subquery("people")
     )
 
 
