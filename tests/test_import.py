@@ -190,8 +190,9 @@ def test_yes_no_forms_accepted(events, key, tmp_path):
     answers = ["Yes", "y", "TRUE", "1", "no", "N", "False", "0"]
     body = "".join(f"EV1,p{i}@example.org,{a}\n" for i, a in enumerate(answers))
     run(events, key, tmp_path, "attendance", "event_id,email,attended\n" + body)
-    stored = rows(events, "SELECT attended FROM attendance ORDER BY id")
-    assert [bool(a) for (a,) in stored] == [True] * 4 + [False] * 4
+    stored = dict(rows(events, "SELECT p.pseudonym, a.attended FROM attendance a "
+                               "JOIN participant p ON p.id = a.participant_id"))
+    assert [bool(stored[pseudonymise(f"p{i}@example.org", key=key)]) for i in range(8)] == [True] * 4 + [False] * 4
 
 
 def test_bad_yes_no_refused(events, key, tmp_path):
@@ -535,8 +536,8 @@ def test_identical_duplicate_rows_imported_once(events, key, tmp_path):
     result = run(events, key, tmp_path, "attendance",
                  "event_id,email,attended\nEV1,a@example.org,yes\nEV1,a@example.org,yes\n")
     assert (result.rows_read, result.inserted) == (2, 1)
-    assert result.notices == ["1 rows repeat an earlier row exactly (same event and participant, same values) "
-                              "and were imported once: rows 3."]
+    assert result.notices == ["1 row repeats an earlier row exactly (same event and participant, same values); "
+                              "each was imported once. Rows: 3."]
 
 
 def test_one_bad_row_writes_nothing(events, key, tmp_path):
@@ -739,7 +740,8 @@ def test_zoom_attendee_report(engine, key, tmp_path):
                                    fixed_values={"event_id": "Z1"})
     assert result.problems == []
     assert (result.rows_read, result.inserted) == (40, 36)
-    assert "The table's header was taken from row 11; the rows above it were skipped." in result.notices
+    assert ("The table's header was taken from row 11 (the first row at least as wide as every row below it); "
+            "the rows above it were skipped.") in result.notices
     assert scalar(engine, "SELECT COUNT(*) FROM attendance WHERE attended = :yes", yes=True) == 27
     assert "team@example.org" not in repr(state(engine))
 
