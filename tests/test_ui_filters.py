@@ -13,7 +13,14 @@ from ui.filters import (
     query_from_filters,
     toggle_group,
 )
-from ui.notices import change_text, data_as_of_text, date_range_text, filter_summary_text
+from ui.notices import (
+    change_text,
+    data_as_of_text,
+    date_range_text,
+    filter_summary_text,
+    page_label,
+    page_sort_key,
+)
 
 VALID = {
     "valid_regions": ["LDN", "WM", "SCN", "WAL"],
@@ -219,3 +226,14 @@ def test_filter_summary_starts_with_capital():
         Filters(), period_label="All time", region_names={}, stage_labels={}, type_labels={}
     )
     assert text == "All regions · all stages · all event types · All time (all dates)"
+
+
+def test_page_label_drops_prefix_and_underscores():
+    """A page file's label has no numeric prefix, extension or underscores."""
+    assert page_label("2_Event_reach.py") == "Event reach"
+
+
+def test_pages_sort_by_numeric_prefix():
+    """Page 10 comes after page 2, and unnumbered pages come last."""
+    files = ["About.py", "10_Later.py", "2_Event_reach.py"]
+    assert sorted(files, key=page_sort_key) == ["2_Event_reach.py", "10_Later.py", "About.py"]

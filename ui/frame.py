@@ -33,11 +33,18 @@ from ui.filters import (
     query_from_filters,
     toggle_group,
 )
-from ui.notices import DEMO_BANNER, data_as_of_text, filter_summary_text
+from ui.notices import DEMO_BANNER, data_as_of_text, filter_summary_text, page_label, page_sort_key
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = PROJECT_ROOT / "assets"
 PAGE_ICON = ASSETS_DIR / "icon.png"
 LOGO = ASSETS_DIR / "logo.svg"
+
+# The sidebar navigation is drawn here rather than by Streamlit, whose
+# pages/ menu would label the entry page after its file name, "dashboard".
+ENTRY_SCRIPT = PROJECT_ROOT / "dashboard.py"
+ENTRY_LABEL = "Overview"
+PAGES_DIR = PROJECT_ROOT / "pages"
 
 # Shortcut groups of training stages, by the stage table's stage_group.
 STAGE_GROUP_SHORTCUTS: dict[str, str] = {
@@ -79,6 +86,7 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON) -> Filters:
     st.set_page_config(page_title=f"{title} · Soft Landing", page_icon=str(icon), layout="wide")
     require_access()
     st.logo(str(LOGO), icon_image=str(PAGE_ICON), size="large")
+    _navigation()
     try:
         regions = cached_lookup(meta.region_options)
         stages = cached_lookup(meta.stage_options)
@@ -109,6 +117,14 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON) -> Filters:
     if demo_present:
         st.info(DEMO_BANNER, icon=":material/science:")
     return filters
+
+
+def _navigation() -> None:
+    page_files = sorted(PAGES_DIR.glob("*.py"), key=lambda path: page_sort_key(path.name))
+    with st.sidebar:
+        st.page_link(ENTRY_SCRIPT.name, label=ENTRY_LABEL, width="stretch")
+        for path in page_files:
+            st.page_link(f"{PAGES_DIR.name}/{path.name}", label=page_label(path.name), width="stretch")
 
 
 def _sidebar_filters(

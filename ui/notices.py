@@ -1,10 +1,12 @@
 """Display text the frame and the tiles show: when the data was last
-imported, what the filters select, the demo-data banner and the change of a
-figure against the previous period. Pure functions."""
+imported, what the filters select, the demo-data banner, page menu labels and
+the change of a figure against the previous period. Pure functions."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
@@ -67,6 +69,18 @@ def _selection_text(codes: tuple[str, ...], labels: Mapping[str, str], *, everyt
     if len(named) > 4:
         return f"{', '.join(named[:3])} and {len(named) - 3} more"
     return ", ".join(named)
+
+
+def page_label(file_name: str) -> str:
+    """Return a page file's menu label as Streamlit derives it: no numeric
+    prefix, no extension, underscores as spaces ("2_Event_reach.py" -> "Event reach")."""
+    return re.sub(r"^\d+[_ -]*", "", file_name.removesuffix(".py")).replace("_", " ").strip()
+
+
+def page_sort_key(file_name: str) -> tuple[float, str]:
+    """Return the key that orders page files as Streamlit does: by numeric prefix, then by label."""
+    prefix = re.match(r"\d+", file_name)
+    return (int(prefix.group()) if prefix else math.inf, page_label(file_name).casefold())
 
 
 def change_text(figure: Metric, current: float | int | None, previous: float | int | None) -> str | None:

@@ -17,19 +17,15 @@ from tests.browser.helpers import (
     serious_accessibility_violations,
     wait_for_app,
 )
+from ui.notices import page_label
 
 pytestmark = pytest.mark.browser
 
 PAGE_FILES = sorted(path for path in (ROOT / "pages").glob("*.py") if not path.name.startswith("_"))
 
 
-def page_name(path: Path) -> str:
-    """Return the name Streamlit gives a page file: no numeric prefix, underscores as spaces."""
-    return re.sub(r"^\d+[_ -]*", "", path.stem).replace("_", " ")
-
-
 def url_path(path: Path) -> str:
-    return "/" + page_name(path).replace(" ", "_")
+    return "/" + page_label(path.name).replace(" ", "_")
 
 
 @pytest.mark.parametrize("path", PAGE_FILES, ids=[p.stem for p in PAGE_FILES])
@@ -49,7 +45,9 @@ def test_filters_survive_switch_to_page(app_server, page, path):
     """Filters set on the Overview are still set after following the sidebar link to a page."""
     page.goto(f"{app_server}/?region=WAL&type=induction")
     wait_for_app(page)
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=page_name(path)).click()
+    page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').get_by_role(
+        "link", name=page_label(path.name)
+    ).click()
     expect(page).to_have_url(re.compile(re.escape(url_path(path))))
     wait_for_app(page)
     expect(region_filter(page)).to_contain_text("Wales")
