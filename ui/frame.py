@@ -67,6 +67,7 @@ _TYPE_KEY = "filter_type"
 _PERIOD_KEY = "filter_period"
 _FROM_KEY = "filter_from"
 _TO_KEY = "filter_to"
+_RESET_KEY = "filter_reset"
 
 
 def require_access() -> None:
@@ -193,7 +194,9 @@ def _sidebar_filters(
             "Period", options=list(PRESET_LABELS), format_func=PRESET_LABELS.__getitem__, key=_PERIOD_KEY
         )
         date_from, date_to = _date_range(preset, today=today)
-        st.button("Reset filters", on_click=_reset_widgets, icon=":material/restart_alt:", type="tertiary")
+        st.button(
+            "Reset filters", key=_RESET_KEY, on_click=_reset_widgets, icon=":material/restart_alt:", type="tertiary"
+        )
 
     filters = Filters(
         regions=tuple(state[_REGION_KEY]),

@@ -122,6 +122,17 @@ def test_period_preset_changes_the_range(overview, app_db):
     assert tile_values(at)[metric("events").label] == metric("events").format(figures["events"])
 
 
+def test_reset_returns_to_default_view(overview):
+    """Reset filters clears the selections, the period and the URL."""
+    overview.query_params["region"] = ["LDN"]
+    overview.query_params["period"] = "all_time"
+    at = overview.run()
+    at.button(key="filter_reset").click().run()
+    assert at.multiselect(key="filter_region").value == []
+    assert at.selectbox(key="filter_period").value == "last_12_months"
+    assert at.query_params == {}
+
+
 def test_data_as_of_notice_shown(overview):
     """The frame says when the data was last imported."""
     at = overview.run()
