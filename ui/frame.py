@@ -195,7 +195,11 @@ def _sidebar_filters(
         )
         date_from, date_to = _date_range(preset, today=today)
         st.button(
-            "Reset filters", key=_RESET_KEY, on_click=_reset_widgets, icon=":material/restart_alt:", type="tertiary"
+            "Reset filters",
+            key=_RESET_KEY,
+            on_click=_reset_widgets,
+            icon=":material/restart_alt:",
+            type="tertiary",
         )
 
     filters = Filters(
