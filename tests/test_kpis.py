@@ -299,7 +299,7 @@ def cli_database(tmp_path):
 def run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "data_access", "kpis", *args],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        check=False, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
 
 
