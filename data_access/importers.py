@@ -448,8 +448,8 @@ def prepare(engine: Engine, *, kind: str, table: pd.DataFrame, key: bytes,
     problems: list[str] = []
     notices: list[str] = []
     if header_row > 1:
-        notices.append(f"The table's header was taken from row {header_row} (the first row at least as wide as "
-                       f"every row below it); the rows above it were skipped.")
+        notices.append(f"The table's header was taken from row {header_row} (the first row at least as "
+                       f"wide as every row below it); the rows above it were skipped.")
 
     wanted = {}
     for source, target in (column_map or {}).items():
@@ -528,6 +528,10 @@ def _event_ref_parser(engine: Engine, work: _Preparation) -> Callable[[str], str
     return _required(parse)
 
 
+def _label_token(text: str) -> str:
+    return normalise.collapse_spaces(text).lower()
+
+
 def _region_parser(ref: _Reference) -> Callable[[str], str]:
     return _optional(_lookup(ref.regions, normalise.region_token, "unknown region"), "UNK")
 
@@ -548,8 +552,7 @@ def _parse_events(work: _Preparation, ref: _Reference, _key: bytes, _engine: Eng
     event = models.Event.__table__.c
     work.parse("event_id", _required(_text(_length(event.event_key))))
     work.parse("title", _required(_text(_length(event.title))))
-    work.parse("event_type", _required(_lookup(ref.event_types, lambda t: normalise.collapse_spaces(t).lower(),
-                                               "unknown event type")))
+    work.parse("event_type", _required(_lookup(ref.event_types, _label_token, "unknown event type")))
     work.parse("date", _required(normalise.parse_date))
     work.parse("delivery", _optional(_choice(DELIVERIES, "delivery"), "virtual"))
 
@@ -613,13 +616,13 @@ def _parse_reps(work: _Preparation, ref: _Reference, _key: bytes, _engine: Engin
 def _parse_outcomes(work: _Preparation, ref: _Reference, key: bytes, _engine: Engine) -> None:
     work.parse("email", _pseudonym_parser(key, optional=False), store_as="pseudonym")
     category = work.parse("category", _required(_choice(sorted(ref.categories), "category")))
-    measure = work.parse("measure", _required(_lookup(ref.measures, lambda t: normalise.collapse_spaces(t).lower(),
-                                                      "unknown measure")))
+    measure = work.parse("measure", _required(_lookup(ref.measures, _label_token, "unknown measure")))
     work.parse("date", _required(normalise.parse_date))
     mismatch = _pairwise(category, measure, lambda c, m: ref.measure_category[m] != c)
     if mismatch.any():
         work.report("category", mismatch,
-                    [f"does not match measure {m}, which is {ref.measure_category[m]}" for m in measure[mismatch]])
+                    [f"does not match measure {m}, which is {ref.measure_category[m]}"
+                     for m in measure[mismatch]])
 
     raw_result = work.raw("result")
     pairs = pd.Series(list(zip(category.where(category.notna(), ""), raw_result, strict=True)),
@@ -649,8 +652,7 @@ def _parse_benchmarks(work: _Preparation, ref: _Reference, _key: bytes, _engine:
     benchmark = models.Benchmark.__table__.c
     work.parse("year", _required(lambda t: normalise.parse_whole_number(
         t, minimum=FIRST_BENCHMARK_YEAR, maximum=LAST_BENCHMARK_YEAR)))
-    work.parse("measure", _required(_lookup(ref.measures, lambda t: normalise.collapse_spaces(t).lower(),
-                                            "unknown measure")))
+    work.parse("measure", _required(_lookup(ref.measures, _label_token, "unknown measure")))
     work.parse("group", _required(_text(_length(benchmark.group_label), collapse=True)))
     numerator = work.parse("numerator", _required(normalise.parse_whole_number))
     denominator = work.parse("denominator", _required(normalise.parse_whole_number))
@@ -685,7 +687,8 @@ def _derive(kind: str, rows: pd.DataFrame) -> pd.DataFrame:
             for c, r in zip(rows["category"], rows["result"], strict=True)
         ]
     if kind == "feedback":
-        hashed = ["event_id", "rating", "submitted", "pseudonym", "region", "stage", "would_recommend", "comments"]
+        hashed = ["event_id", "rating", "submitted", "pseudonym", "region", "stage", "would_recommend",
+                  "comments"]
         occurrence = rows.groupby(hashed, dropna=False, sort=False).cumcount()
         rows["response_key"] = [
             "r:" + _sha((event, response)) if response is not None else "h:" + _sha((*values, n))
@@ -719,7 +722,9 @@ def _check_duplicates(kind: str, rows: pd.DataFrame, work: _Preparation) -> tupl
     dropped = candidates.loc[repeated & identical, "row"].tolist()
     if not dropped:
         return rows, None
-    shown = ", ".join(str(r) for r in dropped[:SHOWN_ROW_NUMBERS]) + (", …" if len(dropped) > SHOWN_ROW_NUMBERS else "")
+    shown = ", ".join(str(r) for r in dropped[:SHOWN_ROW_NUMBERS])
+    if len(dropped) > SHOWN_ROW_NUMBERS:
+        shown += ", …"
     count = "1 row repeats" if len(dropped) == 1 else f"{len(dropped)} rows repeat"
     notice = (f"{count} an earlier row exactly (same {described}, same values); each was imported once. "
               f"Rows: {shown}.")
@@ -742,7 +747,8 @@ class _Target:
 
 _TARGETS: dict[str, _Target] = {
     "events": _Target(models.Event.__table__, ("event_key",),
-                      ("title", "event_type_id", "date", "delivery", "host_region_id", "capacity"), "event_key"),
+                      ("title", "event_type_id", "date", "delivery", "host_region_id", "capacity"),
+                      "event_key"),
     "attendance": _Target(models.Attendance.__table__, ("event_id", "participant_id"),
                           ("attended", "region_id", "stage_id"), "event_id"),
     "feedback": _Target(models.Feedback.__table__, ("response_key",),
@@ -770,7 +776,8 @@ def _ids_for(conn: Connection, table: Table, column: str, values: Iterable[Any])
     wanted = list(values)
     found: dict[Any, int] = {}
     for chunk in _chunks(wanted, IN_CHUNK):
-        found.update(conn.execute(select(table.c[column], table.c.id).where(table.c[column].in_(chunk))).all())
+        query = select(table.c[column], table.c.id).where(table.c[column].in_(chunk))
+        found.update(conn.execute(query).all())
     return found
 
 
@@ -862,7 +869,8 @@ def _classify(target: _Target, new: pd.DataFrame, existing: pd.DataFrame,
 
 
 def _upsert(conn: Connection, target: _Target, new: pd.DataFrame, batch_id: int,
-            existing: pd.DataFrame | None = None, extra: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+            existing: pd.DataFrame | None = None,
+            extra: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Insert new keys and update changed rows of ``target``, recording the
     previous values of each updated row. Returns (inserted rows, updated
     rows, unchanged count)."""
@@ -890,7 +898,8 @@ def _participant_ids(conn: Connection, pseudonyms: pd.Series, batch_id: int) -> 
     wanted = pseudonyms.dropna().unique().tolist()
     ids = _ids_for(conn, table, "pseudonym", wanted)
     missing = sorted(p for p in wanted if p not in ids)
-    _insert_frame(conn, table, pd.DataFrame({"pseudonym": pd.Series(missing, dtype=object), "batch_id": batch_id}))
+    created = pd.DataFrame({"pseudonym": pd.Series(missing, dtype=object), "batch_id": batch_id})
+    _insert_frame(conn, table, created)
     ids.update(_ids_for(conn, table, "pseudonym", missing))
     return ids
 
@@ -1069,7 +1078,8 @@ def commit_rows(engine: Engine, *, kind: str, rows: pd.DataFrame, rows_read: int
     with engine.begin() as conn, _large_sqlite_cache(conn):
         batch_id = conn.execute(insert(batch_table).values(
             kind=kind, file_name=file_name[:_length(batch_table.c.file_name)], sha256=sha256,
-            imported_by=imported_by, imported_at=when.replace(tzinfo=None), is_demo=False, rows_read=rows_read,
+            imported_by=imported_by, imported_at=when.replace(tzinfo=None), is_demo=False,
+            rows_read=rows_read,
         )).inserted_primary_key[0]
         inserted, updated, unchanged = _WRITERS[kind](conn, rows, batch_id)
         conn.execute(update(batch_table).where(batch_table.c.id == batch_id).values(
@@ -1146,7 +1156,8 @@ def undo_batch(engine: Engine, *, batch_id: int) -> int:
     changes = models.ImportChange.__table__
     tables = {t.name: t for t in _BATCH_TABLES}
     with engine.begin() as conn:
-        batch = conn.execute(select(batches.c.id, batches.c.undone_at).where(batches.c.id == batch_id)).first()
+        batch = conn.execute(
+            select(batches.c.id, batches.c.undone_at).where(batches.c.id == batch_id)).first()
         if batch is None:
             raise UndoError(f"there is no import batch {batch_id}")
         if batch.undone_at is not None:
@@ -1182,7 +1193,8 @@ def undo_batch(engine: Engine, *, batch_id: int) -> int:
         for table in _BATCH_TABLES:
             deleted += conn.execute(delete(table).where(table.c.batch_id == batch_id)).rowcount
         when = _utc_now()
-        conn.execute(update(batches).where(batches.c.id == batch_id).values(undone_at=when.replace(tzinfo=None)))
+        conn.execute(update(batches).where(batches.c.id == batch_id)
+                     .values(undone_at=when.replace(tzinfo=None)))
         _record_write(conn, when)
     return restored + deleted
 
@@ -1198,7 +1210,9 @@ def _refuse_if_changed_later(conn: Connection, batch_id: int, tables: Mapping[st
             select(changes.c.row_id).where(changes.c.batch_id == batch_id, changes.c.table_name == name))
         later = conn.execute(
             select(func.min(changes.c.batch_id)).where(
-                changes.c.table_name == name, changes.c.batch_id.in_(live_later), changes.c.row_id.in_(touched),
+                changes.c.table_name == name,
+                changes.c.batch_id.in_(live_later),
+                changes.c.row_id.in_(touched),
             )).scalar_one_or_none()
         if later is not None:
             raise UndoError(f"batch {later} changed {name} rows that batch {batch_id} wrote; "

@@ -19,14 +19,16 @@ PLAUSIBLE = [
 ]
 # Values each field accepts, so that many generated tables import whole.
 VALID = {
-    "event_id": ["EV1", "EV2"], "title": ["Induction", "Café"], "event_type": ["induction", "Exam preparation"],
+    "event_id": ["EV1", "EV2"], "title": ["Induction", "Café"],
+    "event_type": ["induction", "Exam preparation"],
     "date": ["2025-03-01", "02/03/2025"], "delivery": ["virtual", ""], "host_region": ["National", "HEIW"],
     "mwres_indicators": ["4a;4b", ""], "capacity": ["150", ""], "email": ["a@example.org", "b@example.org"],
     "attended": ["yes", "n"], "region": ["LDN", "Northern", ""], "stage": ["ST3", "Trust grade", ""],
     "rating": ["5", "Very good"], "response_id": ["R1", "R2", ""], "submitted": ["2025-03-02", ""],
     "would_recommend": ["yes", ""], "comments": ["=SUM(1,1)", ""], "name": ["Jane Example", "Sam Example"],
     "start_date": ["2024-09-01"], "role": ["lead", ""], "end_date": ["2025-08-31", ""], "category": ["exam"],
-    "measure": ["mrcpch_fop"], "result": ["pass", "fail"], "year": ["2024"], "group": ["IMGs", "UK graduates"],
+    "measure": ["mrcpch_fop"], "result": ["pass", "fail"], "year": ["2024"],
+    "group": ["IMGs", "UK graduates"],
     "numerator": ["40"], "denominator": ["100"], "source": ["GMC"],
 }
 TABLES = {"events": "event", "attendance": "attendance", "feedback": "feedback", "reps": "rep",
