@@ -23,7 +23,7 @@ from sqlalchemy import Engine, Subquery, Table, and_, exists, func, or_, select,
 
 from data_access.filters import Filters
 from data_access.models import Attendance, EventType, Feedback, Region, Rep, Stage
-from data_access.queries.reach import counted_conditions, participant_grouping
+from data_access.queries.reach import counted_conditions
 
 KPI_KEYS: tuple[str, ...] = (
     "events",
@@ -151,7 +151,7 @@ def _participant_figures(filters: Filters) -> Subquery:
     per_participant = (
         select(func.count().label("events_attended"))
         .where(attendance_t.c.attended, *counted_conditions(filters, attendance_t))
-        .group_by(participant_grouping())
+        .group_by(attendance_t.c.participant_id)
         .subquery("per_participant")
     )
     return select(

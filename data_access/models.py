@@ -181,7 +181,7 @@ class Attendance(Base):
             "ix_attendance_event_cover",
             "event_id", "region_id", "stage_id", "attended", "participant_id",
         ),
-        Index("ix_attendance_participant", "participant_id", "event_id", "attended"),
+        Index("ix_attendance_participant", "participant_id", "event_id", "attended", "region_id", "stage_id"),
     )
 
 

@@ -184,7 +184,7 @@ def upgrade() -> None:
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendance_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index('ix_attendance_event_cover', ['event_id', 'region_id', 'stage_id', 'attended', 'participant_id'], unique=False)
-        batch_op.create_index('ix_attendance_participant', ['participant_id', 'event_id', 'attended'], unique=False)
+        batch_op.create_index('ix_attendance_participant', ['participant_id', 'event_id', 'attended', 'region_id', 'stage_id'], unique=False)
 
     op.create_table('event_mwres',
     sa.Column('event_id', sa.Integer(), nullable=False),
