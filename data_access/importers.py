@@ -33,6 +33,16 @@ Decisions where the contract is silent:
 - **Fixed values.** ``fixed_values`` gives a field one value for every row,
   for exports of one event that do not carry its id (Zoom, Eventbrite).
 - **Emails in messages** are masked (``a***@example.org``).
+- **Regions.** An event's host region and a rep's region must be one of the
+  19 training regions; people's rows also accept OVS and UNK.
+- **Stages.** A form choice naming one stage two ways (``Trust grade / LED``)
+  is that stage. ``Maybe`` is not a yes/no answer and is refused.
+- **Batches.** Every successful import records a batch, even one that changed
+  nothing. An update leaves the row's ``batch_id`` (the batch that inserted
+  it) as it was, so undo can tell inserted rows from updated ones.
+- **Refused as well:** a header with no data rows; text too long for its
+  column; numbers outside the column's range; benchmark numerator above its
+  denominator; an outcome category that disagrees with its measure.
 """
 
 from __future__ import annotations
@@ -302,9 +312,6 @@ class _Problems:
         for row, value, reason in zip(rows, shown, reasons, strict=True):
             self._items.append((int(row), order, f"row {row}, column {label}: '{value}' — {reason}"))
 
-    def __bool__(self) -> bool:
-        return bool(self._items)
-
     def messages(self) -> list[str]:
         return [message for _, _, message in sorted(self._items, key=lambda item: item[:2])]
 
@@ -454,8 +461,8 @@ def prepare(engine: Engine, *, kind: str, table: pd.DataFrame, key: bytes,
     wanted = {}
     for source, target in (column_map or {}).items():
         if target not in fields:
-            problems.append(f"column map: '{source}' maps to '{target}', which is not a {kind} field "
-                            f"(fields: {', '.join(fields)})")
+            problems.append(f"column map: '{source}' maps to '{target}', which is not one of the {kind} "
+                            f"fields ({', '.join(fields)})")
         wanted[normalise.header_key(source)] = target
     sources: dict[str, tuple[str, int, pd.Series]] = {}
     ignored: list[str] = []
@@ -477,7 +484,7 @@ def prepare(engine: Engine, *, kind: str, table: pd.DataFrame, key: bytes,
             notices.append(f"The column map names '{source}', which is not in the file.")
     for target, value in (fixed_values or {}).items():
         if target not in fields:
-            problems.append(f"fixed value: '{target}' is not a {kind} field (fields: {', '.join(fields)})")
+            problems.append(f"fixed value: '{target}' is not one of the {kind} fields ({', '.join(fields)})")
         elif target in sources:
             problems.append(f"fixed value: {target} is also given by column {sources[target][0]}")
         else:

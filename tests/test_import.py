@@ -128,9 +128,8 @@ def test_column_map_maps_export_headers(engine, key, tmp_path):
 def test_column_map_to_unknown_field_refused(engine, key, tmp_path):
     """Mapping a column to a field the kind does not have is refused."""
     assert_refused(engine, key, tmp_path, "events", EVENTS_CSV,
-                   "column map: 'title' maps to 'name', which is not a events field "
-                   "(fields: event_id, title, event_type, date, delivery, host_region, mwres_indicators, "
-                   "capacity)",
+                   "column map: 'title' maps to 'name', which is not one of the events fields "
+                   "(event_id, title, event_type, date, delivery, host_region, mwres_indicators, capacity)",
                    column_map={"title": "name"})
 
 
