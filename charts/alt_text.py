@@ -698,14 +698,17 @@ def _period_name(period: object) -> str:
 # Captions
 
 
-def caption(*, n: int, data_as_of: dt.datetime | None, unit: str = "attendances") -> str:
+def caption(*, n: int, data_as_of: dt.datetime | None, unit: str = "attendances", min_cell: int | None = None) -> str:
     """Return a chart caption such as "n = 3,132 attendances · data as of 26 Nov 2026 10:04 UTC".
 
     ``data_as_of`` is the last import time; a naive value is taken as UTC.
+    With ``min_cell`` set, an n from 1 to ``min_cell`` - 1 reads "n < 5".
     """
     if data_as_of is None:
         when = "no data imported yet"
     else:
         moment = data_as_of if data_as_of.tzinfo else data_as_of.replace(tzinfo=dt.UTC)
         when = "data as of " + moment.astimezone(dt.UTC).strftime("%-d %b %Y %H:%M UTC")
+    if min_cell is not None and 0 < n < min_cell:
+        return f"n < {min_cell} {unit} · {when}"
     return f"n = {n:,} {unit} · {when}"

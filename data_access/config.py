@@ -97,3 +97,12 @@ def _embedded_key(path: Path) -> bytes:
         path,
     )
     return path.read_text(encoding="ascii").strip().encode("ascii")
+
+
+def min_cell() -> int:
+    """Return the small-number suppression threshold: ``[privacy] min_cell``
+    in secrets (a whole number of at least 2), default 5."""
+    value = read_secrets().get("privacy", {}).get("min_cell", 5)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise ConfigError(f"[privacy] min_cell must be a whole number of at least 2, not {value!r}")
+    return value

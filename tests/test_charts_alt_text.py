@@ -291,3 +291,10 @@ def test_empty_frame_gives_empty_chart_message():
     """Alt text for an empty frame raises the same EmptyChart message as the builder."""
     with pytest.raises(EmptyChart, match="No feedback for these filters"):
         alt_text.alt_text_excellent_by_month(pd.DataFrame(columns=["month", "responses", "excellent"]))
+
+
+def test_caption_hides_small_n():
+    """With a threshold, an n from 1 to min_cell - 1 reads "n < 5"."""
+    moment = dt.datetime(2026, 11, 26, 10, 4, tzinfo=dt.UTC)
+    assert alt_text.caption(n=3, data_as_of=moment, min_cell=5).startswith("n < 5 attendances")
+    assert alt_text.caption(n=5, data_as_of=moment, min_cell=5).startswith("n = 5 attendances")

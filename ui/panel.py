@@ -1,0 +1,36 @@
+"""Showing a prepared chart view on a page: title, chart, caption, text
+description, and the data behind it with a CSV download of exactly those rows."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from charts.palette import PLOTLY_CONFIG
+from reports.safe_csv import csv_bytes
+from views.base import PreparedView
+
+
+def show_view(prepared: PreparedView) -> None:
+    """Render ``prepared``: its key message as the title (the title states the
+    point), the chart or its empty-state message, the caption with n and
+    "data as of", the generated text description, and a data expander."""
+    view = prepared.view
+    with st.container(key=f"view-{view.id}"):
+        st.subheader(prepared.key_message or view.title, anchor=view.id)
+        if prepared.figure is None:
+            st.info(prepared.empty_message or "Nothing to show for these filters.", icon=":material/info:")
+            return
+        st.plotly_chart(prepared.figure, config=PLOTLY_CONFIG, key=f"chart-{view.id}")
+        if prepared.caption:
+            st.caption(prepared.caption)
+        st.caption(f"Chart description: {prepared.alt_text}")
+        with st.expander(f"Data behind this chart: {view.title}"):
+            st.dataframe(prepared.table, hide_index=True)
+            st.download_button(
+                "Download these rows as CSV",
+                data=csv_bytes(prepared.table),
+                file_name=f"{view.id}.csv",
+                mime="text/csv",
+                key=f"csv-{view.id}",
+                icon=":material/download:",
+            )
