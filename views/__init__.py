@@ -1,0 +1,1 @@
+"""Chart views: query + suppression + figure + text, shared by pages and exports."""
