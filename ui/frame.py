@@ -34,6 +34,7 @@ from ui.filters import (
     toggle_group,
 )
 from ui.notices import DEMO_BANNER, data_as_of_text, filter_summary_text, page_label, page_sort_key
+from ui.privacy import draw_privacy_switch
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = PROJECT_ROOT / "assets"
@@ -115,6 +116,7 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON) -> Filters:
     st.caption(f"{summary}  \n{data_as_of_text(last_import)}")
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")
+    draw_privacy_switch()
     if demo_present:
         st.info(DEMO_BANNER, icon=":material/science:")
     return filters
