@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Connection, Engine, delete, exists, insert, select, text
@@ -212,7 +212,7 @@ def seed_demo(engine: Engine, *, scale: str = "small", anchor: dt.date | None = 
     registrations (attendance rows), feedback, reps, outcomes, benchmarks.
     Raises ``ValueError`` for an unknown scale, before anything changes.
     """
-    _spec(scale)
+    _spec(scale)  # refuse an unknown scale before any work
     anchor = anchor or dt.date.today()
     data = _generate(scale, anchor, _read_reference(engine))
     with engine.connect() as conn:
@@ -250,12 +250,13 @@ def seed_demo_if_empty(engine: Engine) -> bool:
     dashboard can call it on every start; the check is repeated under a write
     lock so that two sessions starting together seed only once.
     """
-    if _has_events(engine):
-        return False
+    with engine.connect() as conn:
+        if _has_events(conn):
+            return False
     data = _generate("small", dt.date.today(), _read_reference(engine))
     with engine.connect() as conn:
         _lock_for_writing(conn)
-        if conn.scalar(select(exists().where(Event.id.is_not(None)))):
+        if _has_events(conn):
             conn.rollback()
             return False
         _delete_demo_rows(conn)
@@ -274,7 +275,6 @@ class _Reference:
     region_ids: dict[str, int]
     stage_ids: dict[str, int]
     event_type_ids: dict[str, int]
-    event_type_labels: dict[str, str]
     measure_ids: dict[str, int]
     indicator_ids: tuple[int, ...]
 
@@ -284,7 +284,7 @@ def _read_reference(engine: Engine) -> _Reference:
         regions = conn.execute(
             select(Region.code, Region.id, Region.is_training_region).order_by(Region.sort_order, Region.code)
         ).all()
-        event_types = conn.execute(select(EventType.code, EventType.id, EventType.label)).all()
+        event_types = conn.execute(select(EventType.code, EventType.id)).all()
         # Indicator codes and labels are editable, so links are drawn from
         # whatever the table holds, in code order for determinism.
         indicators = conn.execute(select(MwresIndicator.id).order_by(MwresIndicator.code)).scalars().all()
@@ -292,8 +292,7 @@ def _read_reference(engine: Engine) -> _Reference:
             training_regions=tuple(code for code, _id, training in regions if training),
             region_ids={code: id_ for code, id_, _training in regions},
             stage_ids=dict(conn.execute(select(Stage.code, Stage.id)).all()),
-            event_type_ids={code: id_ for code, id_, _label in event_types},
-            event_type_labels={code: label for code, _id, label in event_types},
+            event_type_ids=dict(event_types),
             measure_ids=dict(conn.execute(select(OutcomeMeasure.code, OutcomeMeasure.id)).all()),
             indicator_ids=tuple(indicators),
         )
@@ -306,10 +305,10 @@ def _read_reference(engine: Engine) -> _Reference:
 class _Table:
     """Column name -> values (numpy array or list), all of equal length."""
 
-    columns: dict[str, np.ndarray | list] = field(default_factory=dict)
+    columns: dict[str, np.ndarray | list]
 
     def __len__(self) -> int:
-        return len(next(iter(self.columns.values()))) if self.columns else 0
+        return len(next(iter(self.columns.values())))
 
 
 @dataclass(slots=True)
@@ -516,8 +515,8 @@ def _draw_registrations(rng: np.random.Generator, people: _People, event_day: np
                         registered_n: np.ndarray, attended_n: np.ndarray):
     """Return (event index, participant index, attended) per registration.
 
-    Everyone first registers for one event in their active period (chosen in
-    proportion to event size), so every participant appears. The rest of each
+    Everyone registers for at least one event in their active period (chosen
+    in proportion to event size), so every participant appears. The rest of each
     event's places go to people active on its date, sampled without
     replacement in proportion to their propensity (Gumbel top-k); the keenest
     registrants are the ones who turn up.
@@ -548,7 +547,7 @@ def _draw_registrations(rng: np.random.Generator, people: _People, event_day: np
 
 def _entry_events(rng: np.random.Generator, people: _People, event_day: np.ndarray,
                   registered_n: np.ndarray) -> np.ndarray:
-    """Return, per person, the event of their first registration: one within
+    """Return, per person, one event they are sure to register for: within
     their active period, drawn in proportion to event size (the nearest event
     when their period holds none)."""
     places_before = np.concatenate([[0], np.cumsum(registered_n)])
@@ -640,11 +639,11 @@ def _generate_outcomes(spec: _ScaleSpec, rng: np.random.Generator, people: _Peop
         measure_weights[_STAGE_CODES.index(code)] = weights
     row_weights = measure_weights[stage]
     possible = (high >= low) & (row_weights.sum(axis=1) > 0)
-    measure = _categorical(rng, row_weights, np.where(possible, 1.0, 0.0))
+    measure = _categorical(rng, row_weights, possible)
 
     key = (person * len(_MEASURE_CODES) + measure) * (SPAN_DAYS + 1) + day
-    _unique, first = np.unique(np.where(possible, key, -1), return_index=True)
-    keep = np.sort(first[_unique >= 0])[:target]
+    unique_keys, first = np.unique(np.where(possible, key, -1), return_index=True)
+    keep = np.sort(first[unique_keys >= 0])[:target]
     person, day, stage, measure = person[keep], day[keep], stage[keep], measure[keep]
 
     prior = _prior_attended(attended_person, attended_day, person, day)
@@ -664,13 +663,13 @@ def _generate_outcomes(spec: _ScaleSpec, rng: np.random.Generator, people: _Peop
     return table, person[order]
 
 
-def _categorical(rng: np.random.Generator, weights: np.ndarray, row_scale: np.ndarray) -> np.ndarray:
-    """Return one column index per row, drawn with that row's weights (rows of
-    zero weight get 0)."""
+def _categorical(rng: np.random.Generator, weights: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Return one column index per row, drawn with that row's weights; rows
+    not ``valid`` get 0."""
     totals = weights.sum(axis=1, keepdims=True)
     cumulative = np.cumsum(weights / np.where(totals > 0, totals, 1), axis=1)
     picks = (rng.random(len(weights))[:, None] > cumulative).sum(axis=1)
-    return np.minimum(picks, weights.shape[1] - 1) * (row_scale > 0)
+    return np.where(valid, np.minimum(picks, weights.shape[1] - 1), 0)
 
 
 def _prior_attended(attended_person: np.ndarray, attended_day: np.ndarray, person: np.ndarray,
@@ -694,7 +693,7 @@ def _results(rng: np.random.Generator, measure: np.ndarray, prior: np.ndarray) -
     moved = (arcp_weights * unsatisfactory * (1 - shrink)).sum(axis=1)
     arcp_weights = np.where(unsatisfactory, arcp_weights * shrink, arcp_weights)
     arcp_weights[:, _ARCP_CODES.index("1")] += moved
-    arcp_code = _categorical(rng, arcp_weights, np.ones(len(measure)))
+    arcp_code = _categorical(rng, arcp_weights, np.ones(len(measure), dtype=bool))
 
     results = []
     for m, ok, code in zip(measure.tolist(), success.tolist(), arcp_code.tolist()):
@@ -821,9 +820,8 @@ def _lock_for_writing(conn: Connection) -> None:
         conn.execute(text("LOCK TABLE import_batch IN SHARE ROW EXCLUSIVE MODE"))
 
 
-def _has_events(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        return bool(conn.scalar(select(exists().where(Event.id.is_not(None)))))
+def _has_events(conn: Connection) -> bool:
+    return conn.scalar(select(Event.id).limit(1)) is not None
 
 
 def _insert(conn: Connection, data: _DemoData, scale: str) -> dict[str, int]:
