@@ -237,12 +237,6 @@ def clear_demo(engine: Engine) -> int:
     return removed
 
 
-def has_demo_rows(engine: Engine) -> bool:
-    """True when a demo batch is present, i.e. some stored rows are demo data."""
-    with engine.connect() as conn:
-        return bool(conn.scalar(select(exists().where(ImportBatch.is_demo.is_(True)))))
-
-
 def seed_demo_if_empty(engine: Engine) -> bool:
     """Seed the ``small`` demo when the database has no events at all.
 

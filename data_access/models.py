@@ -202,6 +202,8 @@ class Feedback(Base):
     __table_args__ = (
         CheckConstraint("rating BETWEEN 1 AND 5", name="ck_feedback_rating"),
         Index("ix_feedback_event_cover", "event_id", "region_id", "stage_id", "rating"),
+        # Deleting participants (undo, clear-demo) checks this foreign key.
+        Index("ix_feedback_participant", "participant_id"),
     )
 
 

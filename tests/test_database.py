@@ -52,3 +52,14 @@ def test_sqlite_uses_wal_and_foreign_keys(tmp_path):
     with eng.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+
+
+def test_migrations_match_the_models(engine):
+    """Alembic finds no difference between the migrated schema and the models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from data_access.models import Base
+
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

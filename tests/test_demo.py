@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from data_access import demo
+from data_access.queries.meta import demo_rows_present
 
 TODAY = dt.date.today()
 FIXED_ANCHOR = dt.date(2026, 6, 30)
@@ -184,7 +185,7 @@ def test_every_row_is_marked_demo(seeded):
     assert len(batches) == 1 and batches[0][1:] == ("demo", "demo:small", True)
     for table in DEMO_TABLES:
         assert scalar(engine, f"SELECT COUNT(*) FROM {table} WHERE batch_id <> :b", b=batches[0][0]) == 0
-    assert demo.has_demo_rows(engine)
+    assert demo_rows_present(engine)
 
 
 def test_clear_demo_removes_demo_rows_and_keeps_real_rows(seeded):
@@ -192,7 +193,7 @@ def test_clear_demo_removes_demo_rows_and_keeps_real_rows(seeded):
     engine, counts = seeded
     insert_real_rows(engine)
     assert demo.clear_demo(engine) == sum(counts.values())
-    assert not demo.has_demo_rows(engine)
+    assert not demo_rows_present(engine)
     assert scalar(engine, "SELECT COUNT(*) FROM event_mwres") == 0
     assert rows(engine, "SELECT file_name FROM import_batch") == [("real.csv",)]
     assert [scalar(engine, f"SELECT COUNT(*) FROM {table}") for table in DEMO_TABLES] == [1, 1, 1, 0, 1, 0, 0]
@@ -243,7 +244,7 @@ def test_seed_demo_if_empty_leaves_real_data_alone(engine):
     """A database with a real event is not seeded."""
     insert_real_rows(engine)
     assert demo.seed_demo_if_empty(engine) is False
-    assert not demo.has_demo_rows(engine)
+    assert not demo_rows_present(engine)
 
 
 def test_pseudonyms_are_hashes_never_emails(seeded):

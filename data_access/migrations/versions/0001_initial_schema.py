@@ -220,6 +220,7 @@ def upgrade() -> None:
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_feedback_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index('ix_feedback_event_cover', ['event_id', 'region_id', 'stage_id', 'rating'], unique=False)
+        batch_op.create_index('ix_feedback_participant', ['participant_id'], unique=False)
 
     op.create_table('outcome',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -281,6 +282,7 @@ def downgrade() -> None:
 
     op.drop_table('outcome')
     with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.drop_index('ix_feedback_participant')
         batch_op.drop_index('ix_feedback_event_cover')
         batch_op.drop_index(batch_op.f('ix_feedback_batch_id'))
 
