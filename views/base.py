@@ -33,8 +33,10 @@ class ChartView:
     ``group_by`` are handed to ``domain.suppression.suppress``. ``derive``
     adds computed columns (e.g. Wilson intervals) *after* suppression, so
     nothing is derived from a hidden number. ``n_column`` is summed for the
-    caption's n, described by ``n_unit``. ``table_columns`` are the rows and
-    columns offered for download (all columns when empty).
+    caption's n, described by ``n_unit``; ``n_of``, when set, computes that n
+    from the raw rows instead (for views whose rows do not add up).
+    ``table_columns`` are the rows and columns offered for download (all
+    columns when empty).
     """
 
     id: str
@@ -50,6 +52,7 @@ class ChartView:
     derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     n_column: str | None = None
     n_unit: str = "attendances"
+    n_of: Callable[[pd.DataFrame], int] | None = None
     metric_ids: tuple[str, ...] = ()
     query_kwargs: Mapping[str, Any] = field(default_factory=dict)
     table_columns: tuple[str, ...] = ()
@@ -104,9 +107,16 @@ def prepare_view(
     shown_cell = min_cell if min_cell is not None else 1
     kwargs = {"min_cell": shown_cell} if view.takes_min_cell else {}
     n = None
-    if view.n_column is not None and view.n_column in rows.columns and not rows.empty:
+    if view.n_of is not None:
+        n = int(view.n_of(rows))
+    elif view.n_column is not None and view.n_column in rows.columns and not rows.empty:
         n = int(pd.to_numeric(rows[view.n_column], errors="coerce").fillna(0).sum())
-    text = caption(n=n, data_as_of=data_as_of, unit=view.n_unit, min_cell=min_cell) if n is not None else ""
+    # A view that suppresses nothing counts things that are not people (e.g.
+    # regions), so its small n is not marked as "n < 5".
+    caption_cell = min_cell if view.counts or view.rates else None
+    text = ""
+    if n is not None:
+        text = caption(n=n, data_as_of=data_as_of, unit=view.n_unit, min_cell=caption_cell)
     try:
         figure = view.build(table, **kwargs)
         alt = view.alt_text(table, **kwargs)
