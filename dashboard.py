@@ -11,11 +11,18 @@ import datetime as dt
 import streamlit as st
 
 from data_access.kpis import compute_kpis
+from data_access.queries import meta, reach
 from domain.metrics import metric
 from domain.periods import previous_period
-from ui.cache import cached_query
+from domain.suppression import display_kpi, suppression_note
+from ui.cache import cached_lookup, cached_query
 from ui.frame import page_frame
 from ui.notices import change_text, date_range_text
+from ui.panel import show_view
+from ui.privacy import current_min_cell
+from views.base import prepare_view
+from views.overview import key_messages, shown_kpis
+from views.reach import REACH_BY_MONTH
 
 # The Overview tiles, in reading order: reach first, then experience, then coverage.
 TILE_ROWS = (
@@ -24,18 +31,23 @@ TILE_ROWS = (
 )
 
 filters = page_frame("Overview")
+min_cell = current_min_cell()
+data_as_of = cached_lookup(meta.last_import_at)
 # Rep coverage is judged on the last day of the period, as the KPI command does.
 as_of = filters.date_to or dt.date.today()
-figures = cached_query(compute_kpis, filters=filters, as_of=as_of)
+figures, hidden = shown_kpis(
+    cached_query(compute_kpis, filters=filters, as_of=as_of), filters=filters, min_cell=min_cell
+)
 earlier = None
+earlier_figures = None
 if filters.date_from is not None and filters.date_to is not None:
     earlier_from, earlier_to = previous_period(filters.date_from, filters.date_to)
     earlier = dataclasses.replace(filters, date_from=earlier_from, date_to=earlier_to)
-earlier_figures = (
-    cached_query(compute_kpis, filters=earlier, as_of=earlier.date_to) if earlier is not None else None
-)
+    earlier_figures, _ = shown_kpis(
+        cached_query(compute_kpis, filters=earlier, as_of=earlier.date_to), filters=earlier, min_cell=min_cell
+    )
 
-if not figures["registrations"]:
+if not figures["registrations"] and "registrations" not in hidden:
     st.info(
         "No attendances for these filters. Widen the period or clear a filter in the sidebar.",
         icon=":material/filter_alt_off:",
@@ -44,12 +56,13 @@ if not figures["registrations"]:
 for row in TILE_ROWS:
     for column, metric_id in zip(st.columns(len(row)), row, strict=True):
         figure = metric(metric_id)
+        # A hidden figure is None on either side, so no change can give it away.
         change = None
         if earlier_figures is not None:
             change = change_text(figure, figures[metric_id], earlier_figures[metric_id])
         column.metric(
             figure.label,
-            figure.format(figures[metric_id]),
+            display_kpi(metric_id, figures, hidden, min_cell=min_cell or 1),
             delta=change,
             delta_color="off",
             delta_description="vs previous period" if change is not None else None,
@@ -67,4 +80,17 @@ if earlier is not None:
         f"({date_range_text(earlier.date_from, earlier.date_to)}). They are two-point comparisons, "
         "not evidence of a trend."
     )
+if hidden:
+    notes.append(suppression_note(min_cell=min_cell))
 st.caption("  \n".join(notes))
+
+regions = cached_lookup(meta.region_options)
+by_region = cached_query(reach.attendances_by_region, filters=filters)
+training_regions = set(regions.loc[regions["is_training_region"], "code"])
+regions_reached = int((by_region["region"].isin(training_regions) & (by_region["attendances"] > 0)).sum())
+
+st.subheader("Key messages", anchor="key-messages")
+st.markdown(key_messages(figures, hidden, regions_reached=regions_reached, min_cell=min_cell))
+
+rows = cached_query(REACH_BY_MONTH.query, filters=filters, **REACH_BY_MONTH.query_kwargs)
+show_view(prepare_view(REACH_BY_MONTH, rows, min_cell=min_cell, data_as_of=data_as_of))

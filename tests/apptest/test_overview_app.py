@@ -11,8 +11,10 @@ from data_access.filters import Filters
 from data_access.kpis import compute_kpis
 from domain.metrics import metric
 from domain.periods import preset_range
+from domain.suppression import display_kpi
 from tests.apptest.support import ROOT, RUN_TIMEOUT_SECONDS
 from tests.factories import FactRows
+from views.overview import shown_kpis
 
 TILE_IDS = (
     "events", "attendances", "unique_participants", "returning_participants",
@@ -31,7 +33,8 @@ def tile_values(at) -> dict[str, str]:
 
 def expected_tiles(engine, filters: Filters) -> dict[str, str]:
     figures = compute_kpis(engine, filters=filters, as_of=filters.date_to)
-    return {metric(key).label: metric(key).format(figures[key]) for key in TILE_IDS}
+    shown, hidden = shown_kpis(figures, filters=filters, min_cell=config.min_cell())
+    return {metric(key).label: display_kpi(key, shown, hidden, min_cell=config.min_cell()) for key in TILE_IDS}
 
 
 def test_overview_runs_without_exception(overview):
@@ -83,8 +86,9 @@ def test_link_filters_reach_the_tiles(overview, app_db):
     at = overview.run()
     wanted = Filters(regions=("SCN",), date_from=dt.date(2000, 1, 1))
     figures = compute_kpis(app_db, filters=wanted, as_of=dt.date.today())
-    attendances = metric("attendances")
-    assert tile_values(at)[attendances.label] == attendances.format(figures["attendances"])
+    shown, hidden = shown_kpis(figures, filters=wanted, min_cell=config.min_cell())
+    expected = display_kpi("attendances", shown, hidden, min_cell=config.min_cell())
+    assert tile_values(at)[metric("attendances").label] == expected
 
 
 def test_invalid_link_value_is_named_and_dropped(overview):

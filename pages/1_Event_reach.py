@@ -1,0 +1,55 @@
+"""Event reach: who Soft Landing's events reach, when, from where, and
+which events they came to."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_access.queries import meta, reach
+from domain.suppression import suppression_note
+from reports.safe_csv import csv_bytes
+from ui.cache import cached_lookup, cached_query
+from ui.frame import page_frame
+from ui.panel import show_view
+from ui.privacy import current_min_cell
+from views.base import prepare_view
+from views.reach import EVENT_REACH_VIEWS, EVENTS_TABLE_LABELS, NO_EVENTS, events_table
+
+filters = page_frame("Event reach")
+min_cell = current_min_cell()
+data_as_of = cached_lookup(meta.last_import_at)
+
+for view in EVENT_REACH_VIEWS:
+    rows = cached_query(view.query, filters=filters, **view.query_kwargs)
+    show_view(prepare_view(view, rows, min_cell=min_cell, data_as_of=data_as_of))
+
+st.subheader("Events in this period", anchor="events")
+table = events_table(cached_query(reach.events_table, filters=filters), min_cell=min_cell)
+if table.empty:
+    st.info(NO_EVENTS, icon=":material/info:")
+else:
+    st.caption(
+        "Newest first; select a column heading to sort. Counts follow the filters: registrations and "
+        "attendances by the attendee's region and stage, feedback by the respondent's."
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_order=list(EVENTS_TABLE_LABELS),
+        column_config={
+            **{column: label for column, label in EVENTS_TABLE_LABELS.items()},
+            "date": st.column_config.DateColumn(EVENTS_TABLE_LABELS["date"], format="D MMM YYYY"),
+            "pct_excellent": st.column_config.NumberColumn(EVENTS_TABLE_LABELS["pct_excellent"], format="%.0f%%"),
+        },
+        key="events-table",
+    )
+    if min_cell is not None:
+        st.caption(f"Blank cells are withheld. {suppression_note(min_cell=min_cell)}")
+    st.download_button(
+        "Download the events table as CSV",
+        data=csv_bytes(table),
+        file_name="events.csv",
+        mime="text/csv",
+        key="csv-events",
+        icon=":material/download:",
+    )
