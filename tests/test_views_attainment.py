@@ -1,0 +1,302 @@
+"""Differential attainment views: the combined members-and-benchmarks frame,
+gap arithmetic, suppression before rates and intervals, key messages,
+engagement bands, MWRES reach and empty states."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from sqlalchemy import insert
+
+from charts.attainment import NO_MWRES, NO_OUTCOMES
+from data_access.filters import Filters
+from data_access.models import Benchmark, OutcomeMeasure
+from domain.intervals import wilson_interval
+from tests.factories import FactRows
+from views.attainment import (
+    COMBINED_COLUMNS,
+    GAP_COLUMN,
+    MEMBERS_GROUP,
+    MWRES_REACH,
+    OUTCOME_VIEWS,
+    RATES_BY_ENGAGEMENT,
+    combine_with_benchmarks,
+    outcome_key_message,
+    outcome_rates_with_benchmarks,
+    with_gaps,
+    with_rates,
+)
+from views.base import prepare_view
+
+AS_OF = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+FOP_VIEW = next(view for view in OUTCOME_VIEWS if view.id == "outcome-mrcpch-fop")
+ARCP_VIEW = next(view for view in OUTCOME_VIEWS if view.id == "outcome-arcp")
+
+
+def members(*rows: tuple[str, int, int, int]) -> pd.DataFrame:
+    """Members' counts from (measure, training year, n, events)."""
+    labels = {"mrcpch_fop": "MRCPCH Foundation of Practice", "arcp": "ARCP"}
+    categories = {"mrcpch_fop": "exam", "arcp": "arcp"}
+    return pd.DataFrame(
+        {
+            "measure": [row[0] for row in rows],
+            "measure_label": [labels[row[0]] for row in rows],
+            "category": [categories[row[0]] for row in rows],
+            "training_year": [row[1] for row in rows],
+            "training_year_label": [f"{row[1]}/{(row[1] + 1) % 100:02d}" for row in rows],
+            "n": [row[2] for row in rows],
+            "events": [row[3] for row in rows],
+        }
+    )
+
+
+def benchmarks(*rows: tuple[int, str, str, int, int]) -> pd.DataFrame:
+    """Benchmark counts from (year, measure, group, numerator, denominator)."""
+    return pd.DataFrame(
+        {
+            "year": [row[0] for row in rows],
+            "measure": [row[1] for row in rows],
+            "measure_label": ["MRCPCH Foundation of Practice"] * len(rows),
+            "group": [row[2] for row in rows],
+            "numerator": [row[3] for row in rows],
+            "denominator": [row[4] for row in rows],
+            "source": ["Synthetic test benchmark"] * len(rows),
+        }
+    )
+
+
+FOP_MEMBERS = members(("mrcpch_fop", 2023, 40, 24), ("mrcpch_fop", 2024, 50, 30))
+FOP_BENCHMARKS = benchmarks(
+    (2024, "mrcpch_fop", "UK graduates", 750, 1000),
+    (2024, "mrcpch_fop", "IMGs", 450, 1000),
+    (2019, "mrcpch_fop", "IMGs", 400, 1000),
+)
+
+
+def fop_table(min_cell: int | None = 5, member_rows: pd.DataFrame = FOP_MEMBERS) -> pd.DataFrame:
+    rows = combine_with_benchmarks(member_rows, FOP_BENCHMARKS)
+    return prepare_view(FOP_VIEW, rows, min_cell=min_cell, data_as_of=AS_OF).table.set_index(
+        ["group", "training_year_label"], drop=False
+    )
+
+
+def test_combined_frame_puts_members_first_then_groups_by_name():
+    """Members come first, then benchmark groups in name order, each by year."""
+    combined = combine_with_benchmarks(FOP_MEMBERS, FOP_BENCHMARKS)
+    assert list(combined.columns) == COMBINED_COLUMNS
+    assert combined[["group", "training_year"]].values.tolist() == [
+        [MEMBERS_GROUP, 2023],
+        [MEMBERS_GROUP, 2024],
+        ["IMGs", 2024],
+        ["UK graduates", 2024],
+    ]
+
+
+def test_combined_frame_keeps_benchmarks_only_for_member_years():
+    """A benchmark year with no members' results (2019) is left out."""
+    combined = combine_with_benchmarks(FOP_MEMBERS, FOP_BENCHMARKS)
+    assert 2019 not in set(combined["training_year"])
+
+
+def test_combined_frame_reads_benchmark_counts_as_n_and_events():
+    """A benchmark's denominator is its n and its numerator its events, labelled by training year."""
+    combined = combine_with_benchmarks(FOP_MEMBERS, FOP_BENCHMARKS)
+    imgs = combined[combined["group"] == "IMGs"].iloc[0]
+    assert (imgs["n"], imgs["events"], imgs["training_year_label"]) == (1000, 450, "2024/25")
+
+
+def test_combined_frame_is_empty_without_members():
+    """No members' results gives an empty frame with the combined columns."""
+    combined = combine_with_benchmarks(members(), FOP_BENCHMARKS)
+    assert combined.empty
+    assert list(combined.columns) == COMBINED_COLUMNS
+
+
+def test_gap_is_members_minus_group_in_percentage_points():
+    """Members 60% against IMGs 45% and UK graduates 75% gives +15 and -15 points."""
+    table = with_gaps(with_rates(combine_with_benchmarks(FOP_MEMBERS, FOP_BENCHMARKS)))
+    gaps = table.set_index(["group", "training_year_label"])[GAP_COLUMN]
+    assert gaps[("IMGs", "2024/25")] == pytest.approx(15.0)
+    assert gaps[("UK graduates", "2024/25")] == pytest.approx(-15.0)
+    assert pd.isna(gaps[(MEMBERS_GROUP, "2024/25")])
+
+
+def test_rates_carry_wilson_intervals():
+    """A shown rate has the 95% Wilson interval of its counts."""
+    table = fop_table()
+    low, high = wilson_interval(30, 50)
+    assert table.loc[(MEMBERS_GROUP, "2024/25"), "rate"] == pytest.approx(0.6)
+    assert table.loc[(MEMBERS_GROUP, "2024/25"), "ci_low"] == pytest.approx(low)
+    assert table.loc[(MEMBERS_GROUP, "2024/25"), "ci_high"] == pytest.approx(high)
+
+
+def test_small_n_hides_rate_interval_and_gap():
+    """Members' n of 3 leaves no rate, interval or gap for that year."""
+    small = members(("mrcpch_fop", 2023, 40, 24), ("mrcpch_fop", 2024, 3, 2))
+    table = fop_table(member_rows=small)
+    assert table.loc[(MEMBERS_GROUP, "2024/25"), ["rate", "ci_low", "ci_high"]].isna().all()
+    assert pd.isna(table.loc[("IMGs", "2024/25"), GAP_COLUMN])
+
+
+def test_small_event_count_hides_the_rate_too():
+    """3 passes out of 40 hides the rate (rate x n would give 3 back) and flags it as withheld."""
+    small = members(("mrcpch_fop", 2023, 40, 3), ("mrcpch_fop", 2024, 50, 30), ("mrcpch_fop", 2025, 45, 20))
+    table = fop_table(member_rows=small)
+    row = table.loc[(MEMBERS_GROUP, "2023/24")]
+    assert pd.isna(row["rate"]) and row["n"] == 40
+    assert bool(row["rate_suppressed"])
+
+
+def test_lone_hidden_year_hides_another_year_of_the_measure():
+    """With one small year, another year of the same measure is withheld too."""
+    small = members(("mrcpch_fop", 2023, 40, 24), ("mrcpch_fop", 2024, 3, 2), ("mrcpch_fop", 2025, 60, 30))
+    table = fop_table(member_rows=small)
+    assert pd.isna(table.loc[(MEMBERS_GROUP, "2023/24"), "n"])
+    assert table.loc[(MEMBERS_GROUP, "2025/26"), "n"] == 60
+
+
+def test_benchmark_rows_are_not_withheld_for_members():
+    """Hiding members' cells never hides the large national benchmark counts."""
+    small = members(("mrcpch_fop", 2024, 3, 2))
+    table = fop_table(member_rows=small)
+    assert table.loc[table["group"] != MEMBERS_GROUP, "n"].notna().all()
+
+
+def test_internal_view_shows_small_rates():
+    """With min_cell None the small year's rate is shown."""
+    small = members(("mrcpch_fop", 2024, 3, 2))
+    table = fop_table(min_cell=None, member_rows=small)
+    assert table.loc[table["group"] == MEMBERS_GROUP, "rate"].iloc[0] == pytest.approx(2 / 3)
+
+
+def test_view_keeps_only_its_measure():
+    """The ARCP view shows ARCP rows only, labelled as the unsatisfactory rate."""
+    both = members(("mrcpch_fop", 2024, 50, 30), ("arcp", 2024, 60, 9))
+    prepared = prepare_view(
+        ARCP_VIEW, combine_with_benchmarks(both, FOP_BENCHMARKS), min_cell=5, data_as_of=AS_OF
+    )
+    assert set(prepared.table["measure_label"]) == {"ARCP unsatisfactory outcome"}
+    assert prepared.caption.startswith("n = 60 members' results")
+
+
+def test_key_message_states_rate_and_gaps():
+    """The title gives the members' latest rate and the gap to each benchmark group."""
+    prepared = prepare_view(
+        FOP_VIEW, combine_with_benchmarks(FOP_MEMBERS, FOP_BENCHMARKS), min_cell=5, data_as_of=AS_OF
+    )
+    assert prepared.key_message == (
+        "Members' MRCPCH Foundation of Practice pass rate was 60% in 2024/25, "
+        "15 percentage points above IMGs and 15 percentage points below UK graduates"
+    )
+
+
+def test_key_message_when_every_members_rate_is_withheld():
+    """With every members' rate hidden the title says so rather than quoting a benchmark."""
+    table = fop_table(member_rows=members(("mrcpch_fop", 2024, 3, 2)))
+    assert "withheld" in outcome_key_message(table, min_cell=5)
+
+
+def test_outcome_view_empty_state():
+    """No members' results gives the outcome empty message and no figure."""
+    prepared = prepare_view(
+        FOP_VIEW, combine_with_benchmarks(members(), FOP_BENCHMARKS), min_cell=5, data_as_of=AS_OF
+    )
+    assert prepared.figure is None
+    assert prepared.empty_message == NO_OUTCOMES
+
+
+def engagement_rows(fop: list[tuple[int, int]], arcp: list[tuple[int, int]]) -> pd.DataFrame:
+    records = [
+        (code, label, band, n, events)
+        for code, label, bands in (("mrcpch_fop", "MRCPCH FOP", fop), ("arcp", "ARCP", arcp))
+        for band, (n, events) in zip(("0", "1-2", "3+"), bands, strict=True)
+    ]
+    return pd.DataFrame(records, columns=["measure", "measure_label", "engagement", "n", "events"])
+
+
+def test_engagement_band_suppression_stays_within_a_measure():
+    """A small band hides another band of the same measure, never one of another measure."""
+    rows = engagement_rows(fop=[(3, 2), (30, 20), (40, 30)], arcp=[(50, 10), (60, 12), (70, 14)])
+    table = prepare_view(RATES_BY_ENGAGEMENT, rows, min_cell=5, data_as_of=AS_OF).table
+    hidden = table.loc[table["n_suppressed"], ["measure", "engagement"]].values.tolist()
+    assert hidden == [["mrcpch_fop", "0"], ["mrcpch_fop", "1-2"]]
+
+
+def test_engagement_rates_have_intervals_only_when_shown():
+    """Hidden bands have no rate or interval; shown bands have both."""
+    rows = engagement_rows(fop=[(3, 2), (30, 20), (40, 30)], arcp=[(50, 10), (60, 12), (70, 14)])
+    table = prepare_view(RATES_BY_ENGAGEMENT, rows, min_cell=5, data_as_of=AS_OF).table
+    assert table.loc[table["n_suppressed"], "ci_low"].isna().all()
+    assert table.loc[~table["rate_suppressed"], "ci_low"].notna().all()
+
+
+def test_engagement_key_message_is_worded_as_an_association():
+    """The engagement title never claims an effect."""
+    rows = engagement_rows(fop=[(30, 15), (30, 20), (40, 30)], arcp=[(50, 10), (60, 12), (70, 14)])
+    prepared = prepare_view(RATES_BY_ENGAGEMENT, rows, min_cell=5, data_as_of=AS_OF)
+    assert "association, not an effect" in prepared.key_message
+
+
+def mwres_rows(attendances: list[int]) -> pd.DataFrame:
+    codes = ["1c", "4a", "4b"][: len(attendances)]
+    return pd.DataFrame(
+        {
+            "indicator": codes,
+            "indicator_label": [f"Working label {code}" for code in codes],
+            "events": [1 if count else 0 for count in attendances],
+            "attendances": attendances,
+            "unique_participants": attendances,
+        }
+    )
+
+
+def test_mwres_view_uses_labels_from_the_table_and_hides_small_reach():
+    """Bars are named by code and table label; a small reach is withheld."""
+    prepared = prepare_view(MWRES_REACH, mwres_rows([120, 3, 40]), min_cell=5, data_as_of=AS_OF)
+    assert "1c Working label 1c" in list(prepared.figure.data[0].y)
+    assert pd.isna(prepared.table.set_index("indicator").loc["4a", "attendances"])
+    assert prepared.caption.startswith("n = 163 attendances, counted under each linked indicator")
+
+
+def test_mwres_empty_state():
+    """No indicators gives the MWRES empty message."""
+    prepared = prepare_view(MWRES_REACH, mwres_rows([]), min_cell=5, data_as_of=AS_OF)
+    assert prepared.empty_message == NO_MWRES
+
+
+def test_outcome_query_combines_members_and_benchmarks(engine):
+    """On a database, members' results sit beside the benchmark for the same training year."""
+    rows = FactRows(engine)
+    for n in range(5):
+        rows.outcome(
+            person=f"m{n}",
+            measure="mrcpch_fop",
+            date=dt.date(2024, 10, 1),
+            result="pass" if n < 3 else "fail",
+            region="LDN",
+            stage="st2",
+        )
+    with engine.begin() as conn:
+        measure_id = (
+            conn.execute(OutcomeMeasure.__table__.select().where(OutcomeMeasure.code == "mrcpch_fop"))
+            .one()
+            .id
+        )
+        conn.execute(
+            insert(Benchmark).values(
+                year=2024,
+                measure_id=measure_id,
+                group_label="IMGs",
+                numerator=450,
+                denominator=1000,
+                source="Synthetic test benchmark",
+                batch_id=rows.batch(kind="benchmarks"),
+            )
+        )
+    combined = outcome_rates_with_benchmarks(engine, filters=Filters(regions=("LDN",)))
+    assert combined[["group", "training_year_label", "n", "events"]].values.tolist() == [
+        [MEMBERS_GROUP, "2024/25", 5, 3],
+        ["IMGs", "2024/25", 1000, 450],
+    ]
