@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import insert, select
 
 from data_access.models import AppMeta, Event, EventType, ImportBatch
 from data_access.queries import meta
-from data_access.reference import EVENT_TYPES, REGIONS, STAGES
+from data_access.reference import EVENT_TYPES, MWRES_INDICATORS, REGIONS, STAGES
 
 
 def _add_batch(engine, *, is_demo=False, imported_at=dt.datetime(2025, 3, 1, 9, 30), undone_at=None) -> int:
@@ -122,3 +123,28 @@ def test_demo_batch_without_rows_is_not_demo_data(engine):
     """A demo batch whose rows were cleared leaves no demo data."""
     _add_batch(engine, is_demo=True)
     assert meta.demo_rows_present(engine) is False
+
+
+def test_import_history_lists_newest_first_without_who(engine):
+    """Import history is newest first, in UTC, and leaves out who imported and the file hash."""
+    _add_batch(engine, imported_at=dt.datetime(2025, 3, 1, 9, 30))
+    _add_batch(engine, imported_at=dt.datetime(2025, 4, 1, 9, 30), undone_at=dt.datetime(2025, 4, 2, 8, 0))
+    history = meta.import_history(engine)
+    assert list(history["imported_at"]) == [
+        dt.datetime(2025, 4, 1, 9, 30, tzinfo=dt.UTC),
+        dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.UTC),
+    ]
+    assert history["undone_at"].iloc[0] == dt.datetime(2025, 4, 2, 8, 0, tzinfo=dt.UTC)
+    assert "imported_by" not in history.columns and "sha256" not in history.columns
+
+
+def test_import_history_refuses_a_bad_limit(engine):
+    """A limit below 1 is refused with a clear error."""
+    with pytest.raises(ValueError, match="limit"):
+        meta.import_history(engine, limit=0)
+
+
+def test_mwres_indicator_options_come_from_the_table(engine):
+    """MWRES indicators are listed with their editable labels in table order."""
+    options = meta.mwres_indicator_options(engine)
+    assert list(options.itertuples(index=False, name=None)) == list(MWRES_INDICATORS)

@@ -16,6 +16,7 @@ from data_access.models import (
     EventType,
     Feedback,
     ImportBatch,
+    MwresIndicator,
     Outcome,
     Participant,
     Region,
@@ -25,6 +26,18 @@ from data_access.models import (
 
 LAST_IMPORT_KEY = "last_import_at"
 DATA_VERSION_KEY = "data_version"
+
+IMPORT_HISTORY_COLUMNS = [
+    "kind",
+    "file_name",
+    "imported_at",
+    "is_demo",
+    "rows_read",
+    "rows_inserted",
+    "rows_updated",
+    "rows_unchanged",
+    "undone_at",
+]
 
 # Every table whose rows carry the import batch that inserted them.
 _BATCHED_TABLES = (Event, Participant, Attendance, Feedback, Rep, Outcome, Benchmark)
@@ -49,6 +62,35 @@ def event_type_options(engine: Engine) -> pd.DataFrame:
     """Return every event type as columns ``code, label``, in sort order."""
     query = select(EventType.code, EventType.label).order_by(EventType.sort_order, EventType.code)
     return _frame(engine, query, ["code", "label"])
+
+
+def mwres_indicator_options(engine: Engine) -> pd.DataFrame:
+    """Return every MWRES indicator as columns ``code, label``, in table order."""
+    query = select(MwresIndicator.code, MwresIndicator.label).order_by(MwresIndicator.id)
+    return _frame(engine, query, ["code", "label"])
+
+
+def import_history(engine: Engine, *, limit: int = 100) -> pd.DataFrame:
+    """Return the ``limit`` most recent import batches, newest first.
+
+    Columns: ``kind``, ``file_name``, ``imported_at`` and ``undone_at``
+    (timezone-aware UTC datetimes; ``undone_at`` is missing unless the
+    import was undone), ``is_demo`` (bool) and the row counts
+    ``rows_read``, ``rows_inserted``, ``rows_updated`` and ``rows_unchanged``.
+    Who imported and the file hash are left out: this is shown on a page.
+    Raises ``ValueError`` unless ``limit`` is a whole number of at least 1.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a whole number of at least 1, not {limit!r}")
+    query = (
+        select(*(getattr(ImportBatch, column) for column in IMPORT_HISTORY_COLUMNS))
+        .order_by(ImportBatch.imported_at.desc(), ImportBatch.id.desc())
+        .limit(limit)
+    )
+    history = _frame(engine, query, IMPORT_HISTORY_COLUMNS)
+    for column in ("imported_at", "undone_at"):
+        history[column] = [None if moment is None else _as_utc(moment) for moment in history[column]]
+    return history.astype({"is_demo": "bool"})
 
 
 def last_import_at(engine: Engine) -> dt.datetime | None:
