@@ -260,3 +260,44 @@ class Benchmark(Base):
         UniqueConstraint("year", "measure_id", "group_label", "source", name="uq_benchmark_natural"),
         CheckConstraint("numerator >= 0 AND denominator >= numerator", name="ck_benchmark_counts"),
     )
+
+
+# --- access control ---------------------------------------------------------
+
+
+class AuditEvent(Base):
+    """Who did what and when: logins, failed logins, imports, undos and
+    exports. Never holds participant data or passwords."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    # The account name or single-sign-on email of the dashboard user.
+    user: Mapped[str | None] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+
+class LoginAttempt(Base):
+    """One password login attempt, kept so that throttling holds across
+    sessions and server restarts."""
+
+    __tablename__ = "login_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120))
+    attempted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    __table_args__ = (Index("ix_login_attempt_username_time", "username", "attempted_at"),)
+
+
+class ColumnMapping(Base):
+    """How the columns of one export source (e.g. "Zoom webinar report") map
+    onto one kind's contract fields: ``mapping`` is {file header: field}."""
+
+    __tablename__ = "column_mapping"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))
+    mapping: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("source_name", "kind", name="uq_column_mapping_source_kind"),)
