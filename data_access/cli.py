@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import logging
 import sys
@@ -14,9 +15,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import demo, importers, kpis
-from data_access.config import ConfigError, database_url, pseudonym_key
-from data_access.db import make_engine, migrate
+from data_access import auth, backup, demo, importers, kpis
+from data_access.config import ConfigError, database_url, is_default_database, pseudonym_key
+from data_access.db import make_engine, migrate, missing_sqlite_file
 from data_access.filters import Filters
 
 MAX_PROBLEMS_SHOWN = 50
@@ -44,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_seed.add_argument("--scale", choices=demo.SCALES, default="small")
 
     sub.add_parser("clear-demo", help="remove every demo row")
+
+    sub.add_parser("hash-password", help="print a password hash for [accounts.<username>] in secrets.toml "
+                                         "(prompts, or reads one line from standard input)")
+
+    p_backup = sub.add_parser("backup", help="write a consistent snapshot of every table to a new zip file")
+    p_backup.add_argument("file")
+
+    p_restore = sub.add_parser("restore", help="restore a backup zip file into an empty database")
+    p_restore.add_argument("file")
 
     p_kpis = sub.add_parser("kpis", help="print the Overview KPIs")
     p_kpis.add_argument("--region", action="append", default=[], metavar="CODE")
@@ -121,13 +131,60 @@ def _cmd_kpis(engine, args) -> int:
     return 0
 
 
+def _cmd_hash_password(_engine, _args) -> int:
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Same password again: "):
+            print("error: the two passwords differ; nothing was printed", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print("error: the password is empty; nothing was printed", file=sys.stderr)
+        return 1
+    print(auth.hash_password(password))
+    return 0
+
+
+def _cmd_backup(engine, args) -> int:
+    try:
+        manifest = backup.backup(engine, path=args.file)
+    except backup.BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    total = sum(manifest.row_counts().values())
+    print(f"Backed up {len(manifest.tables)} tables ({total:,} rows, schema revision {manifest.revision}) "
+          f"to {args.file}")
+    return 0
+
+
+def _cmd_restore(engine, args) -> int:
+    try:
+        manifest = backup.restore(engine, path=args.file)
+    except backup.BackupError as exc:
+        print(f"error: {exc}; nothing was restored", file=sys.stderr)
+        return 1
+    total = sum(manifest.row_counts().values())
+    print(f"Restored {len(manifest.tables)} tables ({total:,} rows) from {args.file}, "
+          f"made {manifest.created_at}")
+    return 0
+
+
 COMMANDS = {
     "init": _cmd_init,
     "import": _cmd_import,
     "seed-demo": _cmd_seed_demo,
     "clear-demo": _cmd_clear_demo,
     "kpis": _cmd_kpis,
+    "backup": _cmd_backup,
+    "restore": _cmd_restore,
+    "hash-password": _cmd_hash_password,
 }
+
+
+# A missing SQLite file is an error for these, rather than a new empty
+# database: a moved file or an unmounted disk must not look like no data.
+NEEDS_EXISTING_DATABASE = frozenset({"import", "seed-demo", "clear-demo", "kpis", "backup"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,7 +192,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        engine = make_engine(database_url())
+        url = database_url()
+        missing = missing_sqlite_file(url)
+        if missing and args.command in NEEDS_EXISTING_DATABASE and not is_default_database(url):
+            print(f"error: there is no database file at {missing}; check DATABASE_URL, or create the "
+                  f"database with `python -m data_access init`", file=sys.stderr)
+            return 1
+        engine = make_engine(url)
         return COMMANDS[args.command](engine, args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

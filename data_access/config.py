@@ -27,8 +27,13 @@ class ConfigError(Exception):
     """A setting is missing or unusable; the message says how to fix it."""
 
 
-def read_secrets(path: Path = SECRETS_PATH) -> dict[str, Any]:
-    """Return the parsed secrets file, or an empty dict when there is none."""
+def read_secrets(path: Path | None = None) -> dict[str, Any]:
+    """Return the parsed secrets file, or an empty dict when there is none.
+
+    ``path`` defaults to ``SOFT_LANDING_SECRETS_FILE`` when set (e.g. a test
+    server's own accounts), else ``.streamlit/secrets.toml``.
+    """
+    path = path or Path(os.environ.get("SOFT_LANDING_SECRETS_FILE") or SECRETS_PATH)
     if not path.exists():
         return {}
     try:
