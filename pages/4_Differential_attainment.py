@@ -15,10 +15,10 @@ from ui.privacy import current_min_cell
 from views.attainment import (
     BENCHMARK_NOTE,
     ENGAGEMENT_CAVEAT,
+    ENGAGEMENT_VIEWS,
     MWRES_LABEL_CAVEAT,
     MWRES_REACH,
     OUTCOME_VIEWS_BY_CATEGORY,
-    RATES_BY_ENGAGEMENT,
 )
 from views.base import ChartView, prepare_view
 
@@ -64,7 +64,8 @@ st.caption(
     "Engagement is the number of Soft Landing events a member attended before the outcome date: "
     "0, 1–2 or 3 or more, counting every event whatever the filters."
 )
-show(RATES_BY_ENGAGEMENT)
+for view in ENGAGEMENT_VIEWS:
+    show(view)
 
 st.header("MWRES indicators", anchor="mwres", divider="blue")
 st.caption(

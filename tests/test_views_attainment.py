@@ -21,7 +21,7 @@ from views.attainment import (
     MEMBERS_GROUP,
     MWRES_REACH,
     OUTCOME_VIEWS,
-    RATES_BY_ENGAGEMENT,
+    ENGAGEMENT_VIEWS,
     combine_with_benchmarks,
     outcome_key_message,
     outcome_rates_with_benchmarks,
@@ -33,6 +33,8 @@ from views.base import prepare_view
 AS_OF = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 FOP_VIEW = next(view for view in OUTCOME_VIEWS if view.id == "outcome-mrcpch-fop")
 ARCP_VIEW = next(view for view in OUTCOME_VIEWS if view.id == "outcome-arcp")
+EXAM_ENGAGEMENT = next(view for view in ENGAGEMENT_VIEWS if view.id == "engagement-exam")
+ARCP_ENGAGEMENT = next(view for view in ENGAGEMENT_VIEWS if view.id == "engagement-arcp")
 
 
 def members(*rows: tuple[str, int, int, int]) -> pd.DataFrame:
@@ -177,7 +179,7 @@ def test_view_keeps_only_its_measure():
     prepared = prepare_view(
         ARCP_VIEW, combine_with_benchmarks(both, FOP_BENCHMARKS), min_cell=5, data_as_of=AS_OF
     )
-    assert set(prepared.table["measure_label"]) == {"ARCP unsatisfactory outcome"}
+    assert set(prepared.table["measure_label"]) == {"ARCP unsatisfactory outcome rate"}
     assert prepared.caption.startswith("n = 60 members' results")
 
 
@@ -207,35 +209,57 @@ def test_outcome_view_empty_state():
     assert prepared.empty_message == NO_OUTCOMES
 
 
-def engagement_rows(fop: list[tuple[int, int]], arcp: list[tuple[int, int]]) -> pd.DataFrame:
+def engagement_rows(fop: list[tuple[int, int]], tas: list[tuple[int, int]], arcp: list[tuple[int, int]]):
     records = [
         (code, label, band, n, events)
-        for code, label, bands in (("mrcpch_fop", "MRCPCH FOP", fop), ("arcp", "ARCP", arcp))
+        for code, label, bands in (
+            ("mrcpch_fop", "MRCPCH FOP", fop),
+            ("mrcpch_tas", "MRCPCH TAS", tas),
+            ("arcp", "ARCP", arcp),
+        )
         for band, (n, events) in zip(("0", "1-2", "3+"), bands, strict=True)
     ]
     return pd.DataFrame(records, columns=["measure", "measure_label", "engagement", "n", "events"])
 
 
+ENGAGEMENT_ROWS = engagement_rows(
+    fop=[(3, 2), (30, 20), (40, 30)], tas=[(20, 10), (30, 18), (40, 30)], arcp=[(50, 10), (60, 12), (70, 14)]
+)
+
+
 def test_engagement_band_suppression_stays_within_a_measure():
     """A small band hides another band of the same measure, never one of another measure."""
-    rows = engagement_rows(fop=[(3, 2), (30, 20), (40, 30)], arcp=[(50, 10), (60, 12), (70, 14)])
-    table = prepare_view(RATES_BY_ENGAGEMENT, rows, min_cell=5, data_as_of=AS_OF).table
+    table = prepare_view(EXAM_ENGAGEMENT, ENGAGEMENT_ROWS, min_cell=5, data_as_of=AS_OF).table
     hidden = table.loc[table["n_suppressed"], ["measure", "engagement"]].values.tolist()
     assert hidden == [["mrcpch_fop", "0"], ["mrcpch_fop", "1-2"]]
 
 
+def test_engagement_view_keeps_its_category():
+    """The exam engagement view shows exam measures only; ARCP has its own view."""
+    exams = prepare_view(EXAM_ENGAGEMENT, ENGAGEMENT_ROWS, min_cell=5, data_as_of=AS_OF)
+    arcp = prepare_view(ARCP_ENGAGEMENT, ENGAGEMENT_ROWS, min_cell=5, data_as_of=AS_OF)
+    assert set(exams.table["measure"]) == {"mrcpch_fop", "mrcpch_tas"}
+    assert set(arcp.table["measure"]) == {"arcp"}
+    assert arcp.caption.startswith("n = 180 members' results")
+
+
 def test_engagement_rates_have_intervals_only_when_shown():
     """Hidden bands have no rate or interval; shown bands have both."""
-    rows = engagement_rows(fop=[(3, 2), (30, 20), (40, 30)], arcp=[(50, 10), (60, 12), (70, 14)])
-    table = prepare_view(RATES_BY_ENGAGEMENT, rows, min_cell=5, data_as_of=AS_OF).table
+    table = prepare_view(EXAM_ENGAGEMENT, ENGAGEMENT_ROWS, min_cell=5, data_as_of=AS_OF).table
     assert table.loc[table["n_suppressed"], "ci_low"].isna().all()
     assert table.loc[~table["rate_suppressed"], "ci_low"].notna().all()
 
 
+def test_engagement_alt_text_names_each_measure_and_withheld_band():
+    """The description gives each measure's bands, with withheld ones marked, never their rates."""
+    prepared = prepare_view(EXAM_ENGAGEMENT, ENGAGEMENT_ROWS, min_cell=5, data_as_of=AS_OF)
+    assert "MRCPCH FOP: 0 events n<5, 1–2 events hidden, 3+ events 75%" in prepared.alt_text
+    assert "MRCPCH TAS: 0 events 50%, 1–2 events 60%, 3+ events 75%" in prepared.alt_text
+
+
 def test_engagement_key_message_is_worded_as_an_association():
     """The engagement title never claims an effect."""
-    rows = engagement_rows(fop=[(30, 15), (30, 20), (40, 30)], arcp=[(50, 10), (60, 12), (70, 14)])
-    prepared = prepare_view(RATES_BY_ENGAGEMENT, rows, min_cell=5, data_as_of=AS_OF)
+    prepared = prepare_view(ARCP_ENGAGEMENT, ENGAGEMENT_ROWS, min_cell=5, data_as_of=AS_OF)
     assert "association, not an effect" in prepared.key_message
 
 

@@ -33,7 +33,7 @@ from charts.attainment import (
     outcome_rates_chart,
     shown_rates,
 )
-from charts.common import format_percent
+from charts.common import EmptyChart, format_percent, hidden_rate_labels
 from data_access.filters import Filters
 from data_access.periods import training_year_label
 from data_access.queries import attainment
@@ -62,9 +62,7 @@ RATE_WORDS: dict[str, str] = {
     "arcp": "unsatisfactory outcome rate",
     "recruitment": "offer rate",
 }
-# What each category's rate counts, added to the measure label so that a key
-# message reads "ARCP unsatisfactory outcome rate 17%", not "ARCP rate 17%".
-RATE_NOUNS: dict[str, str] = {"exam": "pass", "arcp": "unsatisfactory outcome", "recruitment": "offer"}
+CHART_TITLE = "Soft Landing members beside national benchmark groups, with 95% intervals"
 RATE_METRICS: dict[str, str] = {
     "exam": "exam_pass_rate",
     "arcp": "arcp_unsatisfactory_rate",
@@ -163,12 +161,14 @@ def with_gaps(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def rates_and_gaps_for_measure(table: pd.DataFrame, *, measure: str, rate_noun: str) -> pd.DataFrame:
+def rates_and_gaps_for_measure(table: pd.DataFrame, *, measure: str, rate_words: str) -> pd.DataFrame:
     """Return the rows of ``measure`` from a suppressed combined table, with
     rates, Wilson intervals and gaps added (see ``with_rates`` and
-    ``with_gaps``) and ``rate_noun`` appended to the measure label."""
+    ``with_gaps``) and ``rate_words`` appended to the measure label, so
+    that charts and titles say which rate it is ("ARCP unsatisfactory
+    outcome rate", not "ARCP")."""
     rows = table[table["measure"] == measure].reset_index(drop=True)
-    rows = rows.assign(measure_label=rows["measure_label"].astype(str) + " " + rate_noun)
+    rows = rows.assign(measure_label=rows["measure_label"].astype(str) + " " + rate_words)
     return with_gaps(with_rates(rows))
 
 
@@ -179,11 +179,9 @@ def outcome_key_message(df: pd.DataFrame, *, min_cell: int = 5) -> str:
     measure = str(df["measure_label"].iloc[0])
     ours = df[(df["group"] == MEMBERS_GROUP) & shown_rates(df, min_cell=min_cell)]
     if ours.empty:
-        return f"{measure} rate: members' rates withheld for these filters (too few results)"
+        return f"{measure}: members' rates withheld for these filters (too few results)"
     latest = ours.loc[ours["training_year"].idxmax()]
-    message = (
-        f"Members' {measure} rate was {format_percent(latest['rate'])} in {latest['training_year_label']}"
-    )
+    message = f"Members' {measure} was {format_percent(latest['rate'])} in {latest['training_year_label']}"
     others = df[
         (df["group"] != MEMBERS_GROUP)
         & (df["training_year"] == latest["training_year"])
@@ -206,6 +204,13 @@ def members_results(rows: pd.DataFrame, *, measure: str) -> int:
     return int(pd.to_numeric(ours["n"], errors="coerce").fillna(0).sum())
 
 
+def results_in_measures(rows: pd.DataFrame, *, measures: tuple[str, ...]) -> int:
+    """Return members' results (the sum of n) for ``measures`` in raw engagement rows."""
+    if rows.empty:
+        return 0
+    return int(pd.to_numeric(rows.loc[rows["measure"].isin(measures), "n"], errors="coerce").fillna(0).sum())
+
+
 def outcome_rates_with_benchmarks(engine: Engine, *, filters: Filters) -> pd.DataFrame:
     """Return members' outcome counts by measure and training year for
     ``filters``, with the national benchmark groups for the same
@@ -226,13 +231,13 @@ def _outcome_view(code: str, label: str, category: str) -> ChartView:
         id=f"outcome-{code.replace('_', '-')}",
         title=title,
         query=outcome_rates_with_benchmarks,
-        build=partial(outcome_rates_chart, title=f"{label}: {RATE_WORDS[category]}, with 95% intervals"),
+        build=partial(outcome_rates_chart, title=CHART_TITLE),
         alt_text=alt_text.alt_text_outcome_rates,
         key_message=outcome_key_message,
         empty_message=NO_OUTCOMES,
         counts=("n", "events"),
         group_by=("group", "measure"),
-        derive=partial(rates_and_gaps_for_measure, measure=code, rate_noun=RATE_NOUNS[category]),
+        derive=partial(rates_and_gaps_for_measure, measure=code, rate_words=RATE_WORDS[category]),
         n_of=partial(members_results, measure=code),
         n_unit="members' results",
         metric_ids=(RATE_METRICS[category], "outcome_results"),
@@ -263,21 +268,62 @@ OUTCOME_VIEWS_BY_CATEGORY: dict[str, tuple[ChartView, ...]] = {
     for category in RATE_WORDS
 }
 
-RATES_BY_ENGAGEMENT = ChartView(
-    id="rates-by-engagement",
-    title="Outcome rates by Soft Landing events attended beforehand",
-    query=attainment.outcome_rates_by_engagement,
-    build=engagement_chart,
-    alt_text=alt_text.alt_text_engagement,
-    key_message=alt_text.key_message_engagement,
-    empty_message=NO_OUTCOMES,
-    counts=("n", "events"),
-    group_by=("measure",),
-    derive=with_rates,
-    n_column="n",
-    n_unit="members' results",
-    metric_ids=tuple(RATE_METRICS.values()) + ("outcome_results",),
-)
+ENGAGEMENT_TITLES: dict[str, str] = {
+    "exam": "MRCPCH exam pass rates",
+    "arcp": "ARCP unsatisfactory outcome rate",
+    "recruitment": "Recruitment offer rates",
+}
+
+
+def engagement_for_measures(table: pd.DataFrame, *, measures: tuple[str, ...]) -> pd.DataFrame:
+    """Return the engagement rows of ``measures`` from a suppressed table, with
+    rates and Wilson intervals (see ``with_rates``)."""
+    return with_rates(table[table["measure"].isin(measures)].reset_index(drop=True))
+
+
+def engagement_alt_text(df: pd.DataFrame, *, min_cell: int = 5) -> str:
+    """Return alt text for an engagement chart of one or more measures: each
+    measure's rate per band, or why it is not shown."""
+    if df.empty:
+        raise EmptyChart(NO_OUTCOMES)
+    df = df.reset_index(drop=True)
+    show = shown_rates(df, min_cell=min_cell)
+    withheld = hidden_rate_labels(df, rate="rate", denominator="n", min_cell=min_cell)
+    segments = []
+    for measure, rows in df.groupby("measure_label", sort=False).groups.items():
+        bands = [
+            f"{str(df.at[row, 'engagement']).replace('-', '–')} events "
+            f"{format_percent(df.at[row, 'rate']) if show[row] else withheld[row]}"
+            for row in rows
+        ]
+        segments.append(f"{measure}: {', '.join(bands)}")
+    return (
+        "Dot chart with 95% intervals of members' outcome rates by Soft Landing events attended "
+        f"beforehand. {'; '.join(segments)}. Differences are associations, not effects."
+    )
+
+
+def _engagement_view(category: str) -> ChartView:
+    measures = tuple(code for code, _, measure_category in OUTCOME_MEASURES if measure_category == category)
+    title = f"{ENGAGEMENT_TITLES[category]} by events attended beforehand"
+    return ChartView(
+        id=f"engagement-{category}",
+        title=title,
+        query=attainment.outcome_rates_by_engagement,
+        build=partial(engagement_chart, title=title),
+        alt_text=engagement_alt_text,
+        key_message=alt_text.key_message_engagement,
+        empty_message=NO_OUTCOMES,
+        counts=("n", "events"),
+        group_by=("measure",),
+        derive=partial(engagement_for_measures, measures=measures),
+        n_of=partial(results_in_measures, measures=measures),
+        n_unit="members' results",
+        metric_ids=(RATE_METRICS[category], "outcome_results"),
+    )
+
+
+ENGAGEMENT_VIEWS: tuple[ChartView, ...] = tuple(_engagement_view(category) for category in ENGAGEMENT_TITLES)
 
 MWRES_REACH = ChartView(
     id="mwres-reach",
@@ -293,4 +339,4 @@ MWRES_REACH = ChartView(
     metric_ids=("events", "attendances", "unique_participants"),
 )
 
-ATTAINMENT_VIEWS: tuple[ChartView, ...] = (*OUTCOME_VIEWS, RATES_BY_ENGAGEMENT, MWRES_REACH)
+ATTAINMENT_VIEWS: tuple[ChartView, ...] = (*OUTCOME_VIEWS, *ENGAGEMENT_VIEWS, MWRES_REACH)

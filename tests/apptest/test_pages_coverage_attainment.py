@@ -19,7 +19,7 @@ from domain.metrics import METRICS
 from domain.periods import preset_range
 from tests.apptest.support import ROOT, RUN_TIMEOUT_SECONDS
 from tests.factories import FactRows
-from views.attainment import OUTCOME_VIEWS, outcome_rates_with_benchmarks
+from views.attainment import ENGAGEMENT_VIEWS, OUTCOME_VIEWS, outcome_rates_with_benchmarks
 from views.base import prepare_view
 from views.coverage import REGION_COVERAGE, period_end, region_coverage_at_period_end
 
@@ -147,8 +147,10 @@ def test_attainment_page_runs_with_charts_and_empty_states(outcome_db):
     at = open_page(ATTAINMENT_PAGE)
     assert not at.exception
     charts = {chart.key for chart in at.get("plotly_chart")}
-    assert charts == {"chart-outcome-mrcpch-fop", "chart-rates-by-engagement", "chart-mwres-reach"}
-    assert [info.value for info in at.info].count(NO_OUTCOMES) == len(OUTCOME_VIEWS) - 1
+    assert charts == {"chart-outcome-mrcpch-fop", "chart-engagement-exam", "chart-mwres-reach"}
+    assert [info.value for info in at.info].count(NO_OUTCOMES) == len(OUTCOME_VIEWS) + len(
+        ENGAGEMENT_VIEWS
+    ) - 2
 
 
 def test_attainment_title_matches_the_query(outcome_db):
