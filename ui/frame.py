@@ -22,6 +22,7 @@ from data_access.config import ConfigError
 from data_access.filters import Filters
 from data_access.queries import meta
 from domain.periods import preset_range
+from ui.auth import page_visible, require_login
 from ui.cache import cached_lookup
 from ui.filters import (
     DEFAULT_PRESET,
@@ -71,22 +72,26 @@ _TO_KEY = "filter_to"
 _RESET_KEY = "filter_reset"
 
 
-def require_access() -> None:
-    """Stop the page unless the viewer may see it.
+def require_access(*, admin_only: bool = False) -> None:
+    """Stop the page unless this session may see it (``admin_only``: admins
+    only), showing the login page instead; see ``ui.auth``.
 
-    The single place for the access check: a no-op until the access-control
-    issue adds login, which will hook in here.
+    The single place for the access check, before any query runs. It stores
+    the role in ``st.session_state["role"]`` (read it with
+    ``ui.auth.current_role``).
     """
+    require_login(admin_only=admin_only)
 
 
-def page_frame(title: str, *, icon: str | Path = PAGE_ICON) -> Filters:
+def page_frame(title: str, *, icon: str | Path = PAGE_ICON, admin_only: bool = False) -> Filters:
     """Draw the frame of a page titled ``title`` and return the global filters.
 
     Must be the first Streamlit call on every page. Stops the page with a
-    plain message when the database cannot be read.
+    plain message when the database cannot be read, and with "not permitted"
+    for a viewer on an ``admin_only`` page.
     """
     st.set_page_config(page_title=f"{title} · Soft Landing", page_icon=str(icon), layout="wide")
-    require_access()
+    require_access(admin_only=admin_only)
     st.logo(str(LOGO), icon_image=str(PAGE_ICON), size="large")
     _navigation()
     try:
@@ -123,7 +128,9 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON) -> Filters:
 
 
 def _navigation() -> None:
-    page_files = sorted(PAGES_DIR.glob("*.py"), key=lambda path: page_sort_key(path.name))
+    # Viewers never see admin pages in the menu; the pages also refuse them.
+    visible = [path for path in PAGES_DIR.glob("*.py") if page_visible(path.name)]
+    page_files = sorted(visible, key=lambda path: page_sort_key(path.name))
     with st.sidebar:
         st.page_link(ENTRY_SCRIPT.name, label=ENTRY_LABEL, width="stretch")
         for path in page_files:
