@@ -253,8 +253,8 @@ def test_engagement_rates_have_intervals_only_when_shown():
 def test_engagement_alt_text_names_each_measure_and_withheld_band():
     """The description gives each measure's bands, with withheld ones marked, never their rates."""
     prepared = prepare_view(EXAM_ENGAGEMENT, ENGAGEMENT_ROWS, min_cell=5, data_as_of=AS_OF)
-    assert "MRCPCH FOP: 0 events n<5, 1–2 events hidden, 3+ events 75%" in prepared.alt_text
-    assert "MRCPCH TAS: 0 events 50%, 1–2 events 60%, 3+ events 75%" in prepared.alt_text
+    assert "MRCPCH FOP pass rate: 0 events n<5, 1–2 events hidden, 3+ events 75%" in prepared.alt_text
+    assert "MRCPCH TAS pass rate: 0 events 50%, 1–2 events 60%, 3+ events 75%" in prepared.alt_text
 
 
 def test_engagement_key_message_is_worded_as_an_association():

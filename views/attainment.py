@@ -275,10 +275,14 @@ ENGAGEMENT_TITLES: dict[str, str] = {
 }
 
 
-def engagement_for_measures(table: pd.DataFrame, *, measures: tuple[str, ...]) -> pd.DataFrame:
+def engagement_for_measures(
+    table: pd.DataFrame, *, measures: tuple[str, ...], rate_words: str
+) -> pd.DataFrame:
     """Return the engagement rows of ``measures`` from a suppressed table, with
-    rates and Wilson intervals (see ``with_rates``)."""
-    return with_rates(table[table["measure"].isin(measures)].reset_index(drop=True))
+    rates and Wilson intervals (see ``with_rates``) and ``rate_words``
+    appended to the measure label."""
+    rows = table[table["measure"].isin(measures)].reset_index(drop=True)
+    return with_rates(rows.assign(measure_label=rows["measure_label"].astype(str) + " " + rate_words))
 
 
 def engagement_alt_text(df: pd.DataFrame, *, min_cell: int = 5) -> str:
@@ -316,7 +320,7 @@ def _engagement_view(category: str) -> ChartView:
         empty_message=NO_OUTCOMES,
         counts=("n", "events"),
         group_by=("measure",),
-        derive=partial(engagement_for_measures, measures=measures),
+        derive=partial(engagement_for_measures, measures=measures, rate_words=RATE_WORDS[category]),
         n_of=partial(results_in_measures, measures=measures),
         n_unit="members' results",
         metric_ids=(RATE_METRICS[category], "outcome_results"),
