@@ -21,6 +21,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """Return the path of the SQLite file that ``url`` names when that file
+    does not exist, else None (also for in-memory SQLite and other backends)."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
 def make_engine(url: str) -> Engine:
     """Return an Engine for ``url``. SQLite files get WAL mode, foreign keys
     and a busy timeout so that readers and one writer can share the file."""
@@ -68,6 +78,7 @@ def schema_is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
 
 
-def migrate(engine: Engine) -> None:
-    """Apply every pending migration (creating and seeding an empty database)."""
-    command.upgrade(_alembic_config(engine), "head")
+def migrate(engine: Engine, *, revision: str = "head") -> None:
+    """Apply every pending migration up to ``revision`` (default: the newest),
+    creating and seeding an empty database."""
+    command.upgrade(_alembic_config(engine), revision)
