@@ -31,7 +31,7 @@ session_cell = current_min_cell()
 
 st.header("What each figure means", anchor="definitions", divider="blue")
 st.caption("The same definitions appear as the help text on the Overview tiles.")
-st.dataframe(metric_definitions(), hide_index=True, key="metric-definitions")
+st.table(metric_definitions(), hide_index=True, border="horizontal")
 st.markdown(f"**Counting rules.** {COUNTING_RULES}")
 
 st.header("Sources and last import", anchor="sources", divider="blue")
@@ -90,4 +90,4 @@ st.dataframe(
 st.header("Loading real data", anchor="loading", divider="blue")
 st.markdown(LOAD_COMMANDS)
 st.markdown(LOAD_RULES)
-st.dataframe(import_contract(), hide_index=True, key="import-contract")
+st.table(import_contract(), hide_index=True, border="horizontal")

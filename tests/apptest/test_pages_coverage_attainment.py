@@ -194,7 +194,7 @@ def test_about_page_lists_every_metric_and_import(outcome_db):
     """About the data shows every registered metric and the import history."""
     at = open_page(ABOUT_PAGE)
     assert not at.exception
-    definitions = next(frame.value for frame in at.dataframe if "Definition" in frame.value.columns)
+    definitions = next(table.value for table in at.table if "Definition" in table.value.columns)
     history = next(frame.value for frame in at.dataframe if "File" in frame.value.columns)
     assert list(definitions["Figure"]) == [entry.label for entry in METRICS.values()]
     assert "factory-outcomes.csv" in set(history["File"])
