@@ -21,7 +21,7 @@ from charts.attainment import NO_MWRES, NO_OUTCOMES, shown_rates
 from charts.cartogram import NO_REGIONS, TILE_GRID
 from charts.common import EmptyChart, format_percent, hidden, hidden_rate_labels, month_name, months, values
 from charts.coverage import NO_COVERAGE
-from charts.feedback import NO_FEEDBACK, event_labels, excellent_rates
+from charts.feedback import NO_FEEDBACK, TYPE_TOTAL, event_labels, excellent_rates, type_totals
 from charts.reach import NO_ATTENDANCES, NO_REGISTRATIONS, STAGE_GROUP_NAMES, share_rates
 from charts.spc import NO_SPC, TRIAL_LIMITS_NOTE, VARIATION_NAMES, format_spc_value
 
@@ -106,6 +106,8 @@ def key_message_attendances_by_month(
             f"Attendances {change} compared with the previous period "
             f"({_n(total)} against {_n(previous_total)})"
         )
+    if total == 0:
+        return f"Attendances by month and event type, {_period(totals['_month'])}"
     top = totals.loc[totals["total"].idxmax()]
     return (
         f"{'At least ' if partial else ''}{_n(total)} attendances from {_period(totals['_month'])}; "
@@ -137,9 +139,10 @@ def key_message_reach_over_time(df: pd.DataFrame, *, min_cell: int = 5) -> str:
     if df["_attendances"].isna().all():
         return f"Attendances by month, {_period(df['_month'])}"
     top = df.loc[df["_attendances"].idxmax()]
+    partial = bool(hidden(df, "attendances").any())
     return (
-        f"{_n(df['_attendances'].sum())} attendances from {_period(df['_month'])}, "
-        f"peaking at {_n(top['_attendances'])} in {month_name(top['_month'])}"
+        f"{'At least ' if partial else ''}{_n(df['_attendances'].sum())} attendances from "
+        f"{_period(df['_month'])}, peaking at {_n(top['_attendances'])} in {month_name(top['_month'])}"
     )
 
 
@@ -228,10 +231,12 @@ def _share_alt(df: pd.DataFrame, *, numerator: str, denominator: str, what: str,
     return text
 
 
-def _share_key(df: pd.DataFrame, *, numerator: str, denominator: str, what: str, min_cell: int) -> str:
+def _share_key(
+    df: pd.DataFrame, *, numerator: str, denominator: str, what: str, fallback: str, min_cell: int
+) -> str:
     ranked = _share_text(df, numerator=numerator, denominator=denominator, min_cell=min_cell)
     if ranked.empty:
-        return f"{what.capitalize()} by event type"
+        return fallback
     overall = _shown(ranked, numerator).sum() / _shown(ranked, denominator).sum()
     top = ranked.iloc[0]
     return (
@@ -260,6 +265,7 @@ def key_message_conversion(df: pd.DataFrame, *, min_cell: int = 5) -> str:
         numerator="attendances",
         denominator="registrations",
         what="of registrations attended",
+        fallback="Registration-to-attendance conversion by event type",
         min_cell=min_cell,
     )
 
@@ -284,6 +290,7 @@ def key_message_response_rate(df: pd.DataFrame, *, min_cell: int = 5) -> str:
         numerator="responses",
         denominator="attendances",
         what="of attendances gave feedback",
+        fallback="Feedback response rate by event type",
         min_cell=min_cell,
     )
 
@@ -348,7 +355,7 @@ def key_message_cumulative_reach(df: pd.DataFrame, *, min_cell: int = 5) -> str:
 
 def _excellent_by_type(df: pd.DataFrame, *, min_cell: int) -> pd.Series:
     frame = df.assign(_value=_shown(df, "responses"))
-    totals = frame.groupby("event_type_label", sort=False)["_value"].sum()
+    totals = type_totals(df).groupby(df["event_type_label"], sort=False).first()
     top_rating = pd.to_numeric(frame["rating"]).max()
     excellent = (
         frame[pd.to_numeric(frame["rating"]) == top_rating]
@@ -377,14 +384,20 @@ def alt_text_rating_distribution(df: pd.DataFrame, *, min_cell: int = 5) -> str:
 def key_message_rating_distribution(df: pd.DataFrame, *, min_cell: int = 5) -> str:
     """Return the point of ``rating_distribution_chart`` in one sentence."""
     df = _check(df, NO_FEEDBACK)
-    frame = df.assign(_value=_shown(df, "responses"))
-    top_rating = pd.to_numeric(frame["rating"]).max()
-    total = frame["_value"].sum()
+    # Only event types whose total is known count, so withheld cells never inflate the share.
+    frame = df.assign(_value=_shown(df, "responses"), _total=type_totals(df))
+    frame = frame[frame["_total"].notna()]
+    top_rating = pd.to_numeric(df["rating"]).max()
+    total = frame.groupby("event_type_label", sort=False)["_total"].first().sum()
     label = df.loc[pd.to_numeric(df["rating"]) == top_rating, "rating_label"].iloc[0]
     if total < min_cell:
         return "Ratings by event type"
-    excellent = frame.loc[pd.to_numeric(frame["rating"]) == top_rating, "_value"].sum()
-    return f"{format_percent(excellent / total)} of responses rated their event {str(label).lower()}"
+    top = frame[pd.to_numeric(frame["rating"]) == top_rating]
+    partial = TYPE_TOTAL in df.columns and bool(hidden(top, "responses").any())
+    return (
+        f"{'At least ' if partial else ''}{format_percent(top['_value'].sum() / total)} of responses "
+        f"rated their event {str(label).lower()}"
+    )
 
 
 def alt_text_excellent_by_month(df: pd.DataFrame, *, min_cell: int = 5) -> str:

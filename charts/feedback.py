@@ -23,6 +23,7 @@ from charts.palette import (
     LIKERT_TEXT_COLOURS,
     NHS_BLUE,
     NHS_MID_GREY,
+    NHS_PALE_GREY,
     NHS_TEXT,
     PATTERNS,
     apply_base_layout,
@@ -32,16 +33,36 @@ from charts.reach import share_by_type_chart
 
 HOVER = "%{hovertext}<extra></extra>"
 NO_FEEDBACK = "No feedback for these filters"
+TYPE_TOTAL = "type_responses"
+WITHHELD_NAME = "Withheld (small numbers)"
+
+
+def type_totals(df: pd.DataFrame) -> pd.Series:
+    """Return, per row, the responses of the row's event type.
+
+    From the ``type_responses`` column when the frame has it (each type's
+    total, on one of its rows, 0 on the others): NaN for a type whose total
+    is hidden. Otherwise the sum of the type's shown cells.
+    """
+    types = df["event_type_label"]
+    if TYPE_TOTAL not in df.columns:
+        shown = pd.to_numeric(df["responses"], errors="coerce").where(~hidden(df, "responses"))
+        return shown.groupby(types).transform("sum")
+    totals = pd.to_numeric(df[TYPE_TOTAL], errors="coerce").where(~hidden(df, TYPE_TOTAL))
+    withheld = hidden(df, TYPE_TOTAL).groupby(types).transform("any")
+    return totals.groupby(types).transform("sum").where(~withheld)
 
 
 def rating_shares(df: pd.DataFrame, *, min_cell: int) -> pd.Series:
-    """Return each row's share (0-1) of the shown responses for its event type.
+    """Return each row's share (0-1) of its event type's responses.
 
-    NaN where the cell is hidden, and for every row of an event type with
-    fewer than ``min_cell`` responses shown (no rate on a tiny denominator).
+    The denominator is ``type_totals``: with a ``type_responses`` column,
+    hidden cells leave a withheld remainder instead of inflating the shown
+    shares. NaN where the cell is hidden, and for every row of an event type
+    with fewer than ``min_cell`` responses (no rate on a tiny denominator).
     """
     shown = pd.to_numeric(df["responses"], errors="coerce").where(~hidden(df, "responses"))
-    totals = shown.groupby(df["event_type_label"]).transform("sum")
+    totals = type_totals(df)
     return safe_ratio(shown, totals.where(totals >= min_cell))
 
 
@@ -92,11 +113,45 @@ def rating_distribution_chart(
                 },
             )
         )
+    if TYPE_TOTAL in df.columns:
+        _add_withheld(fig, df, type_labels)
     apply_base_layout(fig, title=title, height=max(360, 120 + 56 * len(type_labels)))
     fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_xaxes(range=[0, 100], ticksuffix="%", title_text="Share of responses")
     fig.update_yaxes(autorange="reversed", showgrid=False)
     return fig
+
+
+def _add_withheld(fig: go.Figure, df: pd.DataFrame, type_labels: list[str]) -> None:
+    """Add the share of each type's responses that suppression withheld, so the
+    bar still reaches 100% without inflating the shown ratings."""
+    shown = df.groupby(df["event_type_label"].astype(str), sort=False)["_share"].sum(min_count=1)
+    drawn = shown.reindex(type_labels)
+    withheld = [None if pd.isna(total) or 1 - total < 0.005 else float(1 - total) for total in drawn]
+    if all(share is None for share in withheld):
+        return
+    fig.add_trace(
+        go.Bar(
+            name=WITHHELD_NAME,
+            orientation="h",
+            y=type_labels,
+            x=[None if share is None else share * 100 for share in withheld],
+            text=[format_percent(share) if share is not None else "" for share in withheld],
+            textposition="inside",
+            insidetextanchor="middle",
+            textfont={"color": NHS_TEXT},
+            hovertext=[
+                f"{event}<br>Withheld to protect small numbers: {format_percent(share)} of responses"
+                for event, share in zip(type_labels, withheld)
+            ],
+            hovertemplate=HOVER,
+            marker={
+                "color": NHS_PALE_GREY,
+                "line": {"color": NHS_TEXT, "width": 0.5},
+                "pattern": {"shape": "-", "fgcolor": NHS_MID_GREY, "solidity": 0.2},
+            },
+        )
+    )
 
 
 def excellent_rates(df: pd.DataFrame, *, min_cell: int) -> pd.Series:

@@ -25,7 +25,7 @@ from views.feedback import (
 AS_OF = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 
 QUERY_COLUMNS = {
-    "rating-distribution": feedback.RATING_DISTRIBUTION_COLUMNS,
+    "rating-distribution": [*feedback.RATING_DISTRIBUTION_COLUMNS, "type_responses"],
     "excellent-by-month": feedback.EXCELLENT_BY_MONTH_COLUMNS,
     "response-rate": feedback.RESPONSE_RATE_COLUMNS,
     "mean-rating-by-event": feedback.MEAN_RATING_COLUMNS,
@@ -45,6 +45,7 @@ def ratings(counts: list[int]) -> pd.DataFrame:
         "rating": [1, 2, 3, 4, 5],
         "rating_label": labels,
         "responses": counts,
+        "type_responses": [0, 0, 0, 0, sum(counts)],
     })
 
 
@@ -69,6 +70,15 @@ def test_small_rating_count_absent_from_figure():
     text = json.dumps(prepared.figure.to_plotly_json(), default=str)
     assert "(2 responses)" not in text
     assert "Poor: <5 responses" in text
+
+
+def test_withheld_ratings_do_not_inflate_the_shown_shares():
+    """With "Poor" (2) and its partner "Good" (10) withheld, Excellent is 60 of all 102, and 12 of 102 is withheld."""
+    prepared = prepare_view(RATING_DISTRIBUTION, ratings([2, 0, 10, 30, 60]), min_cell=5, data_as_of=AS_OF)
+    shares = {trace.name: trace.x[0] for trace in prepared.figure.data}
+    assert shares["Excellent"] == pytest.approx(100 * 60 / 102)
+    assert shares["Withheld (small numbers)"] == pytest.approx(100 * 12 / 102)
+    assert prepared.key_message == "59% of responses rated their event excellent"
 
 
 def test_internal_view_shows_small_rating_count():

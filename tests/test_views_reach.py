@@ -14,6 +14,7 @@ from views.base import prepare_view
 from views.reach import (
     ATTENDANCES_BY_MONTH,
     ATTENDANCES_BY_REGION,
+    CONVERSION_BY_EVENT_TYPE,
     CUMULATIVE_REACH,
     EVENT_REACH_VIEWS,
     REACH_BY_MONTH,
@@ -156,3 +157,39 @@ def test_events_table_internal_view_is_unchanged():
     """With min_cell None the events table is returned as queried."""
     rows = events([50, 2], [20, 1], [80.0, 100.0])
     pd.testing.assert_frame_equal(events_table(rows, min_cell=None), rows)
+
+
+def test_reach_key_message_says_at_least_when_a_month_is_hidden():
+    """A withheld month makes the total a lower bound, and the title says so."""
+    rows = pd.DataFrame({
+        "month": [dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)],
+        "registrations": [60, 3, 40],
+        "attendances": [50, 2, 30],
+        "unique_participants": [45, 2, 28],
+    })
+    prepared = prepare_view(REACH_BY_MONTH, rows, min_cell=5, data_as_of=AS_OF)
+    assert prepared.key_message.startswith("At least 50 attendances from January 2026 to March 2026")
+
+
+def test_conversion_key_message_when_every_rate_is_withheld():
+    """With every event type too small the title names the chart rather than a rate."""
+    rows = pd.DataFrame({
+        "event_type": ["induction", "other"],
+        "event_type_label": ["Induction", "Other"],
+        "registrations": [3, 2],
+        "attendances": [2, 1],
+    })
+    prepared = prepare_view(CONVERSION_BY_EVENT_TYPE, rows, min_cell=5, data_as_of=AS_OF)
+    assert prepared.key_message == "Registration-to-attendance conversion by event type"
+
+
+def test_monthly_stack_key_message_when_every_cell_is_withheld():
+    """With every cell withheld the title names the chart and period, with no "at least 0"."""
+    rows = pd.DataFrame({
+        "month": [dt.date(2026, 1, 1), dt.date(2026, 2, 1)],
+        "event_type": ["induction", "induction"],
+        "event_type_label": ["Induction", "Induction"],
+        "attendances": [3, 2],
+    })
+    prepared = prepare_view(ATTENDANCES_BY_MONTH, rows, min_cell=5, data_as_of=AS_OF)
+    assert prepared.key_message == "Attendances by month and event type, January 2026 to February 2026"

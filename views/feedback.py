@@ -10,16 +10,19 @@ many people commented under a narrow filter.
 from __future__ import annotations
 
 import pandas as pd
+from sqlalchemy import Engine
 
 from charts import alt_text
 from charts.common import count_labels
 from charts.feedback import (
     NO_FEEDBACK,
+    TYPE_TOTAL,
     excellent_by_month_chart,
     mean_rating_by_event_chart,
     rating_distribution_chart,
     response_rate_chart,
 )
+from data_access.filters import Filters
 from data_access.queries import feedback
 from domain.suppression import suppress
 from domain.themes import tag_comments, theme_counts
@@ -28,18 +31,31 @@ from views.base import ChartView
 NO_COMMENTS = "No comments for these filters"
 THEME_SEPARATOR = "; "
 
+
+def ratings_with_type_totals(engine: Engine, *, filters: Filters) -> pd.DataFrame:
+    """Return ``feedback.rating_distribution_by_type`` with ``type_responses``:
+    the event type's total responses on its top-rating row and 0 on the
+    others, so the totals add up to all responses like any other count."""
+    rows = feedback.rating_distribution_by_type(engine, filters=filters)
+    totals = rows.groupby("event_type", sort=False)["responses"].transform("sum")
+    top = rows["rating"] == rows["rating"].max()
+    return rows.assign(type_responses=totals.where(top, 0).astype("int64"))
+
+
 RATING_DISTRIBUTION = ChartView(
     id="rating-distribution",
     title="How participants rated each event type",
-    query=feedback.rating_distribution_by_type,
+    query=ratings_with_type_totals,
     build=rating_distribution_chart,
     alt_text=alt_text.alt_text_rating_distribution,
     key_message=alt_text.key_message_rating_distribution,
     empty_message=NO_FEEDBACK,
-    counts=("responses",),
-    # Each event type's five ratings add up to its responses, shown in the
-    # response-rate chart.
-    group_by=("event_type",),
+    # The type totals let the chart show withheld cells as a withheld share
+    # instead of inflating the shown ratings.
+    counts=("responses", TYPE_TOTAL),
+    # Each event type's ratings add up to its total (also shown in the
+    # response-rate chart), and the type totals add up to all responses.
+    group_by=(("event_type",), ()),
     n_column="responses",
     n_unit="feedback responses",
     metric_ids=("feedback_responses", "pct_excellent"),
