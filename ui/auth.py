@@ -218,7 +218,7 @@ def _account_box() -> None:
 
 
 def _forget_session() -> None:
-    for key in (ROLE_KEY, USER_KEY, _SIGN_IN_KEY, _LAST_SEEN_KEY, _SSO_AUDITED_KEY, _PASSWORD_KEY):
+    for key in (ROLE_KEY, USER_KEY, _SIGN_IN_KEY, _LAST_SEEN_KEY, _SSO_AUDITED_KEY):
         st.session_state.pop(key, None)
 
 

@@ -14,8 +14,8 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from data_access import demo
-from data_access.config import database_url, is_default_database
-from data_access.db import make_engine, migrate, schema_is_current
+from data_access.config import ConfigError, database_url, is_default_database
+from data_access.db import make_engine, migrate, missing_sqlite_file, schema_is_current
 from data_access.filters import Filters
 from data_access.queries import meta
 
@@ -33,7 +33,9 @@ Result = TypeVar("Result")
 def get_engine() -> Engine:
     """Return the shared Engine for the configured database, migrated and,
     for an empty embedded default database, seeded with demo data."""
-    return _engine_for(database_url())
+    url = database_url()
+    _require_database_file(url)
+    return _engine_for(url)
 
 
 def cached_query(fn: Callable[..., Result], *, filters: Filters, **kwargs: Any) -> Result:
@@ -51,11 +53,30 @@ def cached_lookup(fn: Callable[..., Result], **kwargs: Any) -> Result:
 def current_data_version() -> int:
     """Return the data version, read from the database at most every
     ``DATA_VERSION_TTL_SECONDS``."""
-    return _data_version(database_url())
+    url = database_url()
+    _require_database_file(url)
+    return _data_version(url)
+
+
+def refresh_data_version() -> None:
+    """Forget the cached data version, so that the next run sees a write this
+    session has just made rather than waiting ``DATA_VERSION_TTL_SECONDS``."""
+    _data_version.clear()
+
+
+def _require_database_file(url: str) -> None:
+    """Raise ``ConfigError`` when a configured SQLite file is missing, rather
+    than let SQLite create an empty one in its place. The cached engine is
+    dropped, so that the file is opened afresh when it is back."""
+    missing = missing_sqlite_file(url)
+    if missing is not None and not is_default_database(url):
+        _engine_for.clear()
+        raise ConfigError(f"there is no database file at {missing}")
 
 
 def _run_cached(fn: Callable[..., Result], *, filters: Filters | None, kwargs: dict[str, Any]) -> Result:
     url = database_url()
+    _require_database_file(url)
     return _cached_result(
         url,
         f"{fn.__module__}.{fn.__qualname__}",

@@ -22,6 +22,8 @@ def app_db(tmp_path, monkeypatch):
     seed_overview_rows(FactRows(engine), today=dt.date.today())
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SOFT_LANDING_PSEUDONYM_KEY", "apptest-key-not-secret")
+    # No accounts, whatever the developer's own secrets hold: local mode, no login.
+    monkeypatch.setenv("SOFT_LANDING_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
     yield engine
     engine.dispose()
 

@@ -1,0 +1,285 @@
+"""Data (admins only): load the organisation's exports, see every import,
+undo one, and remove the demo data.
+
+Reading, checking and writing go through ``data_access.importers`` (the same
+``read_table`` / ``prepare`` / ``commit_rows`` / ``undo_batch`` as
+``python -m data_access import``); this page only chooses the columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePath
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+
+from data_access import demo, importers
+from data_access.audit import record_audit_event
+from data_access.batches import batch_history, real_data_present
+from data_access.config import ConfigError, database_url, pseudonym_key
+from data_access.mappings import (
+    contract_fields,
+    remember_mapping,
+    remembered_mapping,
+    source_names,
+    suggested_columns,
+    template_csv,
+)
+from data_access.queries import meta
+from reports.safe_csv import csv_bytes
+from ui.auth import current_user
+from ui.cache import get_engine, refresh_data_version
+from ui.frame import page_frame
+from ui.notices import UK_TIME
+
+KIND_LABELS = {
+    "events": "Events",
+    "attendance": "Attendance (registrations and attendees)",
+    "feedback": "Feedback responses",
+    "reps": "Regional reps roster",
+    "outcomes": "Career outcomes (exams, ARCP, recruitment)",
+    "benchmarks": "National benchmarks",
+}
+NOT_IN_FILE = "— not in this file —"
+SAME_VALUE = "— the same value for every row —"
+PREVIEW_ROWS = 10
+PSEUDONYM_SHOWN_CHARS = 12
+MAPPING_COLUMNS = 3
+HISTORY_LIMIT = 200
+
+_FLASH_KEY = "data_flash"
+_ROUND_KEY = "data_upload_round"
+_UNDO_PENDING_KEY = "data_undo_pending"
+_CLEAR_DEMO_PENDING_KEY = "data_clear_demo_pending"
+
+
+def preview_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """Return the first rows as they will be stored, with pseudonyms shortened."""
+    preview = rows.head(PREVIEW_ROWS).copy()
+    if "pseudonym" in preview:
+        preview["pseudonym"] = [None if value is None else f"{value[:PSEUDONYM_SHOWN_CHARS]}…"
+                                for value in preview["pseudonym"]]
+    return preview.rename(columns={"row": "file row"})
+
+
+def uk_time(moment) -> str:
+    """Return a UTC moment as UK time text, or "" for none."""
+    if moment is None or pd.isna(moment):
+        return ""
+    return f"{moment.astimezone(UK_TIME):%-d %b %Y, %H:%M}"
+
+
+def flash(message: str) -> None:
+    """Show ``message`` as a success notice after the rerun that follows."""
+    st.session_state[_FLASH_KEY] = message
+    st.rerun()
+
+
+def choose_columns(kind: str, headers: list[str], *, source: str | None, widget_prefix: str):
+    """Draw one choice per contract field; return ({file header: field}, {field: fixed value})."""
+    engine = get_engine()
+    remembered = remembered_mapping(engine, source_name=source, kind=kind) if source else {}
+    suggestion = suggested_columns(headers, kind=kind, remembered=remembered)
+    required, _ = importers.FIELDS[kind]
+    options = [NOT_IN_FILE, SAME_VALUE, *headers]
+    column_map: dict[str, str] = {}
+    fixed_values: dict[str, str] = {}
+    chosen_by: dict[str, list[str]] = {}
+    columns = st.columns(MAPPING_COLUMNS)
+    for position, field in enumerate(contract_fields(kind)):
+        with columns[position % MAPPING_COLUMNS]:
+            default = suggestion[field]
+            choice = st.selectbox(
+                f"{field} (required)" if field in required else field,
+                options,
+                index=options.index(default) if default is not None else 0,
+                key=f"{widget_prefix}_map_{field}",
+            )
+            if choice == SAME_VALUE:
+                fixed_values[field] = st.text_input(f"{field} for every row", key=f"{widget_prefix}_fixed_{field}")
+            elif choice != NOT_IN_FILE:
+                column_map[choice] = field
+                chosen_by.setdefault(choice, []).append(field)
+    repeated = {header: fields for header, fields in chosen_by.items() if len(fields) > 1}
+    for header, fields in repeated.items():
+        st.error(f"Column “{header}” is chosen for {' and '.join(fields)}; choose it for one field only.")
+    return (None if repeated else column_map), fixed_values
+
+
+def load_section(engine, key: bytes) -> None:
+    """Draw the upload, column choices, checks, preview and import button."""
+    st.subheader("Load a file")
+    kind = st.selectbox("What the file holds", importers.KINDS, format_func=KIND_LABELS.__getitem__,
+                        key="data_kind")
+    st.download_button(
+        f"Download the {KIND_LABELS[kind].lower()} template (CSV)", template_csv(kind),
+        file_name=f"soft_landing_{kind}_template.csv", mime="text/csv", key=f"data_template_{kind}",
+        icon=":material/download:",
+    )
+    source = st.selectbox(
+        "Source of the file", source_names(engine, kind=kind), index=None, accept_new_options=True,
+        placeholder="Choose or type a name, e.g. Zoom webinar report", key=f"data_source_{kind}",
+        help="The column choices are remembered under this name when the file is imported.",
+    )
+    round_number = st.session_state.get(_ROUND_KEY, 0)
+    upload = st.file_uploader("File (CSV or XLSX)", type=["csv", "xlsx"], key=f"data_upload_{kind}_{round_number}")
+    with st.expander("Header row"):
+        header_row = st.number_input(
+            "Row number of the header (0 finds it: the first row as wide as every row below it)",
+            min_value=0, max_value=1000, step=1, key=f"data_header_row_{kind}",
+        )
+    if upload is None:
+        return
+    data = upload.getvalue()
+    file_name = PurePath(upload.name).name
+    try:
+        table = importers.read_table(data, header_row=int(header_row) or None)
+    except importers.TableError as exc:
+        st.error(f"**{file_name} cannot be read: {exc}.** Nothing was changed.")
+        return
+
+    st.markdown("#### Match the file's columns to the fields")
+    widget_prefix = f"data_{kind}_{upload.file_id}_{source or ''}"
+    column_map, fixed_values = choose_columns(kind, [str(h) for h in table.columns], source=source,
+                                              widget_prefix=widget_prefix)
+    if column_map is None:
+        return
+    rows, problems, notices = importers.prepare(engine, kind=kind, table=table, key=key,
+                                                column_map=column_map, fixed_values=fixed_values)
+    for notice in notices:
+        st.info(notice, icon=":material/info:")
+    if problems:
+        st.error(f"**{len(problems)} problem{'s' if len(problems) != 1 else ''} found, so nothing will be "
+                 f"imported.** Correct the file or the column choices, then check again.")
+        problem_table = pd.DataFrame({"problem": problems})
+        st.dataframe(problem_table, hide_index=True, width="stretch")
+        st.download_button("Download the problems (CSV)", csv_bytes(problem_table),
+                           file_name=f"{PurePath(file_name).stem}_problems.csv", mime="text/csv",
+                           key="data_problems_download", icon=":material/download:")
+        return
+
+    st.markdown(f"#### Preview: the first rows of {len(rows):,} as they will be stored")
+    st.caption("Emails are never stored: each person appears only as a pseudonym.")
+    st.dataframe(preview_frame(rows), hide_index=True, width="stretch")
+    if not st.button(f"Import {len(rows):,} rows", type="primary", key="data_commit", icon=":material/upload:"):
+        return
+    progress = st.progress(0.3, text="Writing the rows in one transaction…")
+    try:
+        result = importers.commit_rows(
+            engine, kind=kind, rows=rows, rows_read=len(table), file_name=file_name,
+            sha256=hashlib.sha256(data).hexdigest(), imported_by=current_user(), notices=notices,
+        )
+    except (IntegrityError, DataError) as exc:
+        progress.empty()
+        st.error(f"The database refused the rows, so nothing was imported (was it changed during the "
+                 f"import?): {getattr(exc, 'orig', exc)}")
+        return
+    progress.progress(1.0, text="Done")
+    if source:
+        remember_mapping(engine, source_name=source, kind=kind, mapping=column_map)
+    counts = f"{result.inserted:,} inserted, {result.updated:,} updated, {result.unchanged:,} unchanged"
+    record_audit_event(engine, action="import", user=current_user(),
+                       detail=f"{kind} from {file_name} (import {result.batch_id}): {counts}")
+    refresh_data_version()
+    st.session_state[_ROUND_KEY] = round_number + 1
+    flash(f"Imported {file_name} as import {result.batch_id}: {result.rows_read:,} rows read, {counts}.")
+
+
+def history_section(engine) -> None:
+    """Draw every import with who, when, file, SHA-256 and counts, and the undo controls."""
+    st.subheader("Import history")
+    history = batch_history(engine, limit=HISTORY_LIMIT)
+    if history.empty:
+        st.caption("Nothing has been imported yet.")
+        return
+    shown = pd.DataFrame({
+        "import": history["id"],
+        "when": [uk_time(moment) for moment in history["imported_at"]],
+        "who": [("demo data" if is_demo else who or "") for who, is_demo in
+                zip(history["imported_by"], history["is_demo"], strict=True)],
+        "file": history["file_name"],
+        "kind": history["kind"],
+        "inserted": history["rows_inserted"],
+        "updated": history["rows_updated"],
+        "unchanged": history["rows_unchanged"],
+        "undone": [uk_time(moment) for moment in history["undone_at"]],
+        "SHA-256": history["sha256"].fillna(""),
+    })
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+    live = history[~history["is_demo"].astype(bool) & history["undone_at"].isna()]
+    if live.empty:
+        return
+    labels = {int(row.id): f"Import {row.id}: {row.file_name} ({row.kind}, {uk_time(row.imported_at)})"
+              for row in live.itertuples()}
+    chosen = st.selectbox("Import to undo", list(labels), format_func=labels.__getitem__, index=None,
+                          placeholder="Choose an import", key="data_undo_choice")
+    if chosen is None:
+        return
+    if st.button("Undo this import…", key="data_undo_start", icon=":material/undo:"):
+        st.session_state[_UNDO_PENDING_KEY] = chosen
+    if st.session_state.get(_UNDO_PENDING_KEY) != chosen:
+        return
+    row = live[live["id"] == chosen].iloc[0]
+    st.warning(f"**Undo {labels[chosen]}?** This deletes the {row['rows_inserted']:,} rows it added and "
+               f"restores the {row['rows_updated']:,} rows it changed.")
+    confirm, cancel = st.columns(2)
+    if cancel.button("Cancel", key="data_undo_cancel"):
+        st.session_state.pop(_UNDO_PENDING_KEY, None)
+        st.rerun()
+    if confirm.button("Yes, undo it", type="primary", key="data_undo_confirm"):
+        st.session_state.pop(_UNDO_PENDING_KEY, None)
+        try:
+            changed = importers.undo_batch(engine, batch_id=chosen)
+        except importers.UndoError as exc:
+            st.error(f"**Not undone:** {exc}. Nothing was changed.")
+            return
+        record_audit_event(engine, action="undo", user=current_user(),
+                           detail=f"import {chosen} ({row['file_name']}): {changed:,} rows deleted or restored")
+        refresh_data_version()
+        flash(f"Undid import {chosen}: {changed:,} rows deleted or restored.")
+
+
+def demo_section(engine) -> None:
+    """Draw the "remove demo data" action, offered once real data is present."""
+    st.subheader("Demo data")
+    if not meta.demo_rows_present(engine):
+        st.caption("No demo data is present.")
+        return
+    if not real_data_present(engine):
+        st.caption("The synthetic demo data can be removed here once you have imported your own data.")
+        return
+    st.write("The synthetic demo data is still mixed with your own imports.")
+    if st.button("Remove demo data…", key="data_clear_demo_start", icon=":material/delete:"):
+        st.session_state[_CLEAR_DEMO_PENDING_KEY] = True
+    if not st.session_state.get(_CLEAR_DEMO_PENDING_KEY):
+        return
+    st.warning("**Remove every demo row?** Your own imports are kept.")
+    confirm, cancel = st.columns(2)
+    if cancel.button("Cancel", key="data_clear_demo_cancel"):
+        st.session_state.pop(_CLEAR_DEMO_PENDING_KEY, None)
+        st.rerun()
+    if confirm.button("Yes, remove the demo data", type="primary", key="data_clear_demo_confirm"):
+        st.session_state.pop(_CLEAR_DEMO_PENDING_KEY, None)
+        removed = demo.clear_demo(engine)
+        record_audit_event(engine, action="clear_demo", user=current_user(), detail=f"{removed:,} demo rows")
+        refresh_data_version()
+        flash(f"Removed {removed:,} demo rows.")
+
+
+page_frame("Data", admin_only=True)
+message = st.session_state.pop(_FLASH_KEY, None)
+if message:
+    st.success(message, icon=":material/check_circle:")
+try:
+    data_engine = get_engine()
+    pseudonym = pseudonym_key(database_url())
+    load_section(data_engine, pseudonym)
+    history_section(data_engine)
+    demo_section(data_engine)
+except ConfigError as exc:
+    st.error(f"**The data cannot be loaded:** {exc}.")
+except SQLAlchemyError as exc:
+    st.error(f"**The database could not be used, so nothing was changed:** {exc.__class__.__name__}.")
