@@ -46,7 +46,7 @@ def test_filters_survive_switch_to_page(app_server, page, path):
     page.goto(f"{app_server}/?region=WAL&type=induction")
     wait_for_app(page)
     page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').get_by_role(
-        "link", name=page_label(path.name)
+        "link", name=page_label(path.name), exact=True
     ).click()
     expect(page).to_have_url(re.compile(re.escape(url_path(path))))
     wait_for_app(page)
