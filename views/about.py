@@ -42,6 +42,7 @@ LOAD_COMMANDS = """\
 .venv/bin/python -m data_access clear-demo                      # remove the demo rows
 ```"""
 LOAD_RULES = (
+    "Administrators can also upload the same files on the Data page. "
     "Import events before the attendance and feedback that refer to them. Each file is imported in one "
     "transaction: if any row is invalid, nothing is written and every problem is listed as "
     "`row N, column C: 'value' — reason`. Re-importing the same file changes nothing; a row with an "

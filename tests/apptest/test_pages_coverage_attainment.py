@@ -198,3 +198,11 @@ def test_about_page_lists_every_metric_and_import(outcome_db):
     history = next(frame.value for frame in at.dataframe if "File" in frame.value.columns)
     assert list(definitions["Figure"]) == [entry.label for entry in METRICS.values()]
     assert "factory-outcomes.csv" in set(history["File"])
+
+
+def test_internal_view_shows_exact_small_reach(outcome_db):
+    """Switching exact small numbers on shows West Midlands' 3 attendances on the map."""
+    at = open_page(COVERAGE_PAGE)
+    at.toggle(key="privacy_exact_toggle").set_value(True).run()
+    assert not at.exception
+    assert reach_by_region(at.dataframe[0].value)["WM"] == 3
