@@ -6,7 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.queries import meta, reach
-from domain.suppression import suppression_note
 from reports.safe_csv import csv_bytes
 from ui.cache import cached_lookup, cached_query
 from ui.frame import page_frame
@@ -44,7 +43,11 @@ else:
         key="events-table",
     )
     if min_cell is not None:
-        st.caption(f"Blank cells are withheld. {suppression_note(min_cell=min_cell)}")
+        st.caption(
+            f"“None” marks a number withheld to protect individuals: a count from 1 to {min_cell - 1}, "
+            f"% excellent on fewer than {min_cell} responses, or a figure that would let one of those be "
+            "worked out from a total. The download marks each with a *_suppressed column."
+        )
     st.download_button(
         "Download the events table as CSV",
         data=csv_bytes(table),
