@@ -152,12 +152,12 @@ def with_gaps(table: pd.DataFrame) -> pd.DataFrame:
     the members' rate minus that group's rate in the same measure and
     training year, in percentage points; NaN on members' rows and where
     either rate is missing or hidden."""
-    members = table.loc[table["group"] == MEMBERS_GROUP, ["measure", "training_year", "rate"]]
-    members = members.rename(columns={"rate": "_members_rate"})
-    joined = table.merge(members, on=["measure", "training_year"], how="left")
-    gap = (joined["_members_rate"] - joined["rate"]) * 100
+    ours = (table["group"] == MEMBERS_GROUP).to_numpy()
+    keys = pd.MultiIndex.from_frame(table[["measure", "training_year"]])
+    members_rate = pd.Series(table["rate"].to_numpy()[ours], index=keys[ours])
+    gap = (members_rate.reindex(keys).to_numpy() - table["rate"].to_numpy()) * 100
     out = table.copy()
-    out[GAP_COLUMN] = np.where(table["group"].to_numpy() == MEMBERS_GROUP, np.nan, gap.to_numpy())
+    out[GAP_COLUMN] = np.where(ours, np.nan, gap)
     return out
 
 
