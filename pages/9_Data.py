@@ -45,6 +45,8 @@ KIND_LABELS = {
 NOT_IN_FILE = "— not in this file —"
 SAME_VALUE = "— the same value for every row —"
 PREVIEW_ROWS = 10
+# As many as the command line prints; the download has them all.
+PROBLEMS_SHOWN = 50
 PSEUDONYM_SHOWN_CHARS = 12
 MAPPING_COLUMNS = 3
 HISTORY_LIMIT = 200
@@ -154,7 +156,9 @@ def load_section(engine, key: bytes) -> None:
         st.error(f"**{len(problems)} problem{'s' if len(problems) != 1 else ''} found, so nothing will be "
                  f"imported.** Correct the file or the column choices, then check again.")
         problem_table = pd.DataFrame({"problem": problems})
-        st.dataframe(problem_table, hide_index=True, width="stretch")
+        st.table(problem_table.head(PROBLEMS_SHOWN))
+        if len(problems) > PROBLEMS_SHOWN:
+            st.caption(f"… and {len(problems) - PROBLEMS_SHOWN:,} more problems in the download.")
         st.download_button("Download the problems (CSV)", csv_bytes(problem_table),
                            file_name=f"{PurePath(file_name).stem}_problems.csv", mime="text/csv",
                            key="data_problems_download", icon=":material/download:")

@@ -1,5 +1,6 @@
 """Browser-test fixtures: one ``streamlit run`` server per session on a temp
-SQLite database with the small demo data, Debian's Chromium driven by
+SQLite database with the small demo data (in local mode, with no accounts),
+a second one with built-in accounts for the access tests, Debian's Chromium driven by
 Playwright (never ``playwright install``), and a page that refuses and
 reports every request leaving 127.0.0.1.
 """
@@ -14,12 +15,15 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from data_access import demo
+from data_access.auth import hash_password
 from tests.browser.helpers import APP_TIMEOUT_MS
 from data_access.db import make_engine, migrate
 
@@ -62,22 +66,11 @@ def _wait_until_healthy(base_url: str, server: subprocess.Popen, log_path: Path)
     )
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory) -> Iterator[str]:
-    """Start the dashboard on a free port of 127.0.0.1 and yield its base URL."""
-    workdir = tmp_path_factory.mktemp("app_server")
-    url = f"sqlite:///{workdir / 'browser.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    demo.seed_demo(engine, scale="small")
-    engine.dispose()
-
+@contextmanager
+def _streamlit_server(workdir: Path, env: dict[str, str]) -> Iterator[str]:
+    """Run ``streamlit run dashboard.py`` on a free port of 127.0.0.1 with
+    ``env`` added, and yield its base URL once healthy."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SOFT_LANDING_PSEUDONYM_KEY": "browser-test-key-not-secret",
-    }
     log_path = workdir / "streamlit.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
@@ -89,7 +82,7 @@ def app_server(tmp_path_factory) -> Iterator[str]:
                 "--browser.gatherUsageStats", "false",
             ],
             cwd=ROOT,
-            env=env,
+            env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -104,6 +97,66 @@ def app_server(tmp_path_factory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def _demo_database(workdir: Path) -> str:
+    url = f"sqlite:///{workdir / 'browser.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    demo.seed_demo(engine, scale="small")
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory) -> Iterator[str]:
+    """Start the dashboard on a free port of 127.0.0.1, in local mode (no
+    accounts), and yield its base URL."""
+    workdir = tmp_path_factory.mktemp("app_server")
+    env = {
+        "DATABASE_URL": _demo_database(workdir),
+        "SOFT_LANDING_PSEUDONYM_KEY": "browser-test-key-not-secret",
+        "SOFT_LANDING_SECRETS_FILE": str(workdir / "no-secrets.toml"),
+    }
+    with _streamlit_server(workdir, env) as base_url:
+        yield base_url
+
+
+@dataclass(frozen=True)
+class AccessServer:
+    """A running dashboard with built-in accounts, and the database it reads."""
+
+    base_url: str
+    database_url: str
+    # username -> (password, role)
+    accounts: dict[str, tuple[str, str]]
+
+
+ACCESS_ACCOUNTS = {
+    "alice": ("alice-admin-browser-pass", "admin"),
+    "victor": ("victor-viewer-browser-pass", "viewer"),
+    "tess": ("tess-throttle-browser-pass", "viewer"),
+}
+
+
+@pytest.fixture(scope="session")
+def access_server(tmp_path_factory) -> Iterator[AccessServer]:
+    """Start a second dashboard whose secrets file configures built-in
+    accounts (an admin, and viewers), on its own demo database."""
+    workdir = tmp_path_factory.mktemp("access_server")
+    secrets_file = workdir / "secrets.toml"
+    secrets_file.write_text("".join(
+        f'[accounts.{name}]\npassword_hash = "{hash_password(password)}"\nrole = "{role}"\n\n'
+        for name, (password, role) in ACCESS_ACCOUNTS.items()
+    ))
+    database_url = _demo_database(workdir)
+    env = {
+        "DATABASE_URL": database_url,
+        "SOFT_LANDING_PSEUDONYM_KEY": "browser-access-key-not-secret",
+        "SOFT_LANDING_SECRETS_FILE": str(secrets_file),
+    }
+    with _streamlit_server(workdir, env) as base_url:
+        yield AccessServer(base_url, database_url, ACCESS_ACCOUNTS)
 
 
 @pytest.fixture(scope="session")
