@@ -151,13 +151,13 @@ def _backup_sqlite(engine: Engine, partial: Path) -> Manifest:
         raise BackupError(f"there is no SQLite database file at {database}")
     with tempfile.TemporaryDirectory(prefix="soft-landing-backup-") as scratch:
         snapshot = Path(scratch) / "snapshot.db"
-        raw = engine.raw_connection()
-        copy = sqlite3.connect(snapshot)
-        try:
-            raw.driver_connection.backup(copy)
-        finally:
-            copy.close()
-            raw.close()
+        # Through engine.connect(), so that a damaged file raises SQLAlchemy's DatabaseError.
+        with engine.connect() as conn:
+            copy = sqlite3.connect(snapshot)
+            try:
+                conn.connection.driver_connection.backup(copy)
+            finally:
+                copy.close()
         snapshot_engine = make_engine(f"sqlite:///{snapshot}")
         try:
             with snapshot_engine.connect() as conn:

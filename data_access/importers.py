@@ -102,6 +102,9 @@ SHOWN_ROW_NUMBERS = 10
 # Stays well under SQLite's bound-parameter limit.
 IN_CHUNK = 900
 WRITE_CHUNK = 50_000
+# Larger files are refused before they are read, so that memory stays
+# bounded; a national attendance export of 1,000,000 rows is about 60 MB.
+MAX_FILE_MB = 100
 # Negative means KiB in SQLite: 256 MiB at most, taken only as pages are read.
 SQLITE_IMPORT_CACHE_KIB = -262_144
 
@@ -140,9 +143,11 @@ def read_table(source: str | Path | bytes, *, header_row: int | None = None) -> 
     readable table.
     """
     if isinstance(source, bytes):
+        _check_size(len(source))
         data = source
     else:
         try:
+            _check_size(Path(source).stat().st_size)
             data = Path(source).read_bytes()
         except OSError as exc:
             raise TableError(f"the file could not be read: {exc.strerror or exc}") from None
@@ -159,6 +164,13 @@ def read_table(source: str | Path | bytes, *, header_row: int | None = None) -> 
     if header_index is None:
         raise TableError("the file is empty")
     return _frame(grid, header_index)
+
+
+def _check_size(size: int) -> None:
+    """Raise ``TableError`` for a file of ``size`` bytes above ``MAX_FILE_MB``."""
+    if size > MAX_FILE_MB * 1024 * 1024:
+        raise TableError(f"the file is {size / (1024 * 1024):,.0f} MB; the largest accepted is {MAX_FILE_MB} MB "
+                         f"(split it into smaller files)")
 
 
 def _decode(data: bytes) -> str:
@@ -1113,6 +1125,7 @@ def import_file(engine: Engine, *, kind: str, path: str | Path, key: bytes, impo
     if imported_by is not None and len(imported_by) > max_user:
         return refused([f"the importer's name is longer than {max_user} characters"])
     try:
+        _check_size(Path(path).stat().st_size)
         data = Path(path).read_bytes()
         table = read_table(data, header_row=header_row)
     except OSError as exc:
