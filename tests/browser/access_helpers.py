@@ -3,12 +3,15 @@ for the login form, choose in a selectbox, read an Overview tile."""
 
 from __future__ import annotations
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.browser.helpers import APP_TIMEOUT_MS
 
 LOGIN_HEADING = "Log in to the Soft Landing dashboard"
 IDLE_APP = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+OPEN_ATTEMPTS = 3
+OPTION_TIMEOUT_MS = 5_000
 
 
 def wait_for_login_form(page) -> None:
@@ -34,10 +37,22 @@ def open_and_log_in(page, url: str, username: str, password: str) -> None:
 
 
 def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled exactly ``label``."""
+    """Pick ``option`` in the selectbox labelled exactly ``label`` and wait
+    until the app has run with it."""
+    page.wait_for_selector(IDLE_APP, timeout=APP_TIMEOUT_MS)
     box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    choice = page.get_by_role("option", name=option, exact=True)
+    # A rerun that redraws the page while the list opens closes it again.
+    for _ in range(OPEN_ATTEMPTS):
+        box.click()
+        try:
+            choice.wait_for(timeout=OPTION_TIMEOUT_MS)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    choice.click()
+    expect(box.get_by_role("combobox")).to_have_value(option)
+    page.wait_for_selector(IDLE_APP, timeout=APP_TIMEOUT_MS)
 
 
 def sidebar_link(page, name: str):
