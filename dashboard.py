@@ -21,8 +21,7 @@ from ui.notices import change_text, date_range_text
 from ui.panel import show_view
 from ui.privacy import current_min_cell
 from views.base import prepare_view
-from views.overview import key_messages, shown_kpis
-from views.reach import REACH_BY_MONTH
+from views.overview import OVERVIEW_VIEWS, key_messages, shown_kpis
 
 # The Overview tiles, in reading order: reach first, then experience, then coverage.
 TILE_ROWS = (
@@ -92,5 +91,6 @@ regions_reached = int((by_region["region"].isin(training_regions) & (by_region["
 st.subheader("Key messages", anchor="key-messages")
 st.markdown(key_messages(figures, hidden, regions_reached=regions_reached, min_cell=min_cell))
 
-rows = cached_query(REACH_BY_MONTH.query, filters=filters, **REACH_BY_MONTH.query_kwargs)
-show_view(prepare_view(REACH_BY_MONTH, rows, min_cell=min_cell, data_as_of=data_as_of))
+for view in OVERVIEW_VIEWS:
+    rows = cached_query(view.query, filters=filters, **view.query_kwargs)
+    show_view(prepare_view(view, rows, min_cell=min_cell, data_as_of=data_as_of))
