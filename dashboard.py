@@ -70,8 +70,10 @@ for row in TILE_ROWS:
         )
 
 notes = [
-    f"Rep coverage on {as_of:%-d %b %Y}: {figures['regions_with_active_rep']} of "
-    f"{figures['regions_total']} selected training regions have an active rep."
+    (
+        f"Rep coverage on {as_of:%-d %b %Y}: {figures['regions_with_active_rep']} of "
+        f"{figures['regions_total']} selected training regions have an active rep."
+    )
 ]
 if earlier is not None:
     notes.append(

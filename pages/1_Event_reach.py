@@ -36,9 +36,11 @@ else:
         hide_index=True,
         column_order=list(EVENTS_TABLE_LABELS),
         column_config={
-            **{column: label for column, label in EVENTS_TABLE_LABELS.items()},
+            **EVENTS_TABLE_LABELS,
             "date": st.column_config.DateColumn(EVENTS_TABLE_LABELS["date"], format="D MMM YYYY"),
-            "pct_excellent": st.column_config.NumberColumn(EVENTS_TABLE_LABELS["pct_excellent"], format="%.0f%%"),
+            "pct_excellent": st.column_config.NumberColumn(
+                EVENTS_TABLE_LABELS["pct_excellent"], format="%.0f%%"
+            ),
         },
         key="events-table",
     )

@@ -31,30 +31,36 @@ QUERY_COLUMNS = {
     "mean-rating-by-event": feedback.MEAN_RATING_COLUMNS,
 }
 
-RULES = pd.DataFrame({
-    "theme": ["ARCP/portfolio", "ARCP/portfolio", "Exams", "Wellbeing"],
-    "keyword": ["arcp", "portfolio", "mrcpch", "wellbeing"],
-})
+RULES = pd.DataFrame(
+    {
+        "theme": ["ARCP/portfolio", "ARCP/portfolio", "Exams", "Wellbeing"],
+        "keyword": ["arcp", "portfolio", "mrcpch", "wellbeing"],
+    }
+)
 
 
 def ratings(counts: list[int]) -> pd.DataFrame:
     labels = ["Poor", "Fair", "Good", "Very good", "Excellent"]
-    return pd.DataFrame({
-        "event_type": ["induction"] * 5,
-        "event_type_label": ["Induction"] * 5,
-        "rating": [1, 2, 3, 4, 5],
-        "rating_label": labels,
-        "responses": counts,
-        "type_responses": [0, 0, 0, 0, sum(counts)],
-    })
+    return pd.DataFrame(
+        {
+            "event_type": ["induction"] * 5,
+            "event_type_label": ["Induction"] * 5,
+            "rating": [1, 2, 3, 4, 5],
+            "rating_label": labels,
+            "responses": counts,
+            "type_responses": [0, 0, 0, 0, sum(counts)],
+        }
+    )
 
 
 def comment_rows(texts: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "date": [dt.date(2026, 10, 1)] * len(texts),
-        "event_type_label": ["Induction"] * len(texts),
-        "comment": texts,
-    })
+    return pd.DataFrame(
+        {
+            "date": [dt.date(2026, 10, 1)] * len(texts),
+            "event_type_label": ["Induction"] * len(texts),
+            "comment": texts,
+        }
+    )
 
 
 def test_small_rating_count_hidden_in_table():
@@ -90,14 +96,16 @@ def test_internal_view_shows_small_rating_count():
 
 def test_mean_rating_on_few_responses_is_not_drawn():
     """Events with 3 and 2 responses have no mean in the table and no dot in the figure."""
-    rows = pd.DataFrame({
-        "event_id": ["E1", "E2", "E3", "E4"],
-        "title": ["Induction", "Mock interviews", "Exam preparation", "ARCP webinar"],
-        "date": [dt.date(2026, 10, 1), dt.date(2026, 9, 1), dt.date(2026, 8, 1), dt.date(2026, 7, 1)],
-        "event_type": ["induction", "interview_practice", "exam_prep", "arcp_portfolio"],
-        "responses": [20, 3, 2, 30],
-        "mean_rating": [4.5, 3.0, 5.0, 4.0],
-    })
+    rows = pd.DataFrame(
+        {
+            "event_id": ["E1", "E2", "E3", "E4"],
+            "title": ["Induction", "Mock interviews", "Exam preparation", "ARCP webinar"],
+            "date": [dt.date(2026, 10, 1), dt.date(2026, 9, 1), dt.date(2026, 8, 1), dt.date(2026, 7, 1)],
+            "event_type": ["induction", "interview_practice", "exam_prep", "arcp_portfolio"],
+            "responses": [20, 3, 2, 30],
+            "mean_rating": [4.5, 3.0, 5.0, 4.0],
+        }
+    )
     prepared = prepare_view(MEAN_RATING_BY_EVENT, rows, min_cell=5, data_as_of=AS_OF)
     assert prepared.table["mean_rating"].isna().tolist() == [False, True, True, False]
     assert list(prepared.figure.data[0].x) == [4.5, None, None, 4.0]
@@ -160,5 +168,12 @@ def test_rules_summary_lists_keywords_per_theme():
 def test_shipped_rules_cover_the_required_themes():
     """The editable rules table tags at least the six themes the issue names."""
     themes = set(rules_summary(load_theme_rules())["theme"])
-    required = {"ARCP/portfolio", "Interviews", "Exams", "NHS culture and ways of working", "Induction", "Wellbeing"}
+    required = {
+        "ARCP/portfolio",
+        "Interviews",
+        "Exams",
+        "NHS culture and ways of working",
+        "Induction",
+        "Wellbeing",
+    }
     assert required <= themes

@@ -50,7 +50,10 @@ def test_key_messages_never_write_a_hidden_number():
 def test_key_messages_without_attendances():
     """With no attendances the paragraph says so."""
     empty = dict.fromkeys(FIGURES, 0) | {"attendance_rate": None, "pct_excellent": None}
-    assert key_messages(empty, frozenset(), regions_reached=0, min_cell=5) == "No attendances for these filters yet."
+    assert (
+        key_messages(empty, frozenset(), regions_reached=0, min_cell=5)
+        == "No attendances for these filters yet."
+    )
 
 
 def test_whole_organisation_figures_are_exempt():

@@ -49,8 +49,14 @@ def key_messages(
     attendances = figures.get("attendances")
     if not attendances and "attendances" not in hidden:
         return "No attendances for these filters yet."
-    people = _count(figures, hidden, "unique_participants", min_cell, singular="IMG paediatrician",
-                    plural="IMG paediatricians")
+    people = _count(
+        figures,
+        hidden,
+        "unique_participants",
+        min_cell,
+        singular="IMG paediatrician",
+        plural="IMG paediatricians",
+    )
     region_noun = "training region" if regions_reached == 1 else "training regions"
     sentence = (
         f"{_count(figures, hidden, 'attendances', min_cell, singular='attendance', plural='attendances')} "
