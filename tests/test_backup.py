@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -18,9 +19,10 @@ from sqlalchemy import MetaData, func, select, text
 
 from data_access import demo, importers
 from data_access.backup import BackupError, backup, read_manifest, restore
-from data_access.db import current_revision, make_engine, migrate, normalise_url
+from data_access.db import current_revision, head_revision, make_engine, migrate, normalise_url
 from data_access.filters import Filters
 from data_access.kpis import compute_kpis
+from data_access.models import ImportBatch
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2026, 6, 30)
@@ -273,3 +275,80 @@ def test_cli_restore_refuses_non_empty_database(engine_url, tmp_path):
     assert result.returncode == 1
     assert "the database is not empty" in result.stderr and "nothing was restored" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_backup_from_older_revision_restores_and_upgrades(engine_url, empty_url, tmp_path):
+    """An archive made at the first schema revision restores into a new database at the newest one."""
+    source = make_engine(engine_url)
+    migrate(source, revision="0001")
+    demo.seed_demo(source, scale="small", anchor=AS_OF)
+    manifest = backup(source, path=tmp_path / "old.zip")
+    assert manifest.revision == "0001" != head_revision()
+    target = make_engine(empty_url)
+    restore(target, path=tmp_path / "old.zip")
+    assert current_revision(target) == head_revision()
+    restored_counts = row_counts(target)
+    assert {name: restored_counts[name] for name in manifest.row_counts() if name != "alembic_version"} == {
+        name: rows for name, rows in manifest.row_counts().items() if name != "alembic_version"}
+    assert all_kpis(target) == all_kpis(source)
+    source.dispose()
+    target.dispose()
+
+
+# Many small imports, so that many commits fall inside the backups.
+BACKUP_WRITER_FILES = 60
+BACKUPS_DURING_IMPORTS = 6
+WRITER = """
+import sys
+from data_access.cli import main
+for path in sys.argv[1:]:
+    if main(["import", "attendance", path]) != 0:
+        sys.exit(1)
+"""
+
+
+def archived_rows(path: Path, table: str) -> list[dict]:
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        columns = next(t["columns"] for t in manifest["tables"] if t["name"] == table)
+        lines = archive.read(f"tables/{table}.jsonl").decode("utf-8").splitlines()
+    return [dict(zip(columns, json.loads(line), strict=True)) for line in lines]
+
+
+def test_backup_while_imports_run_is_one_consistent_moment(engine, engine_url, key, tmp_path):
+    """Backups taken while another process imports hold, for every batch, exactly the rows it inserted."""
+    events = tmp_path / "events.csv"
+    events.write_text(EVENTS, encoding="utf-8")
+    assert not importers.import_file(engine, kind="events", path=events, key=key).problems
+    files = []
+    for n in range(BACKUP_WRITER_FILES):
+        path = tmp_path / f"attendance-{n}.csv"
+        path.write_text("event_id,email,attended\n" + "".join(
+            f"BK-1,writer{n}-{i}@example.org,yes\n" for i in range(1000)), encoding="utf-8")
+        files.append(str(path))
+    env = {**os.environ, "DATABASE_URL": engine_url, "SOFT_LANDING_PSEUDONYM_KEY": "backup-test-key"}
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, *files], cwd=ROOT, env=env)
+    archives = []
+    attendance_batches = select(func.count()).select_from(ImportBatch).where(ImportBatch.kind == "attendance")
+    try:
+        with engine.connect() as conn:
+            while writer.poll() is None and not conn.execute(attendance_batches).scalar_one():
+                conn.rollback()
+                time.sleep(0.05)
+        while writer.poll() is None and len(archives) < BACKUPS_DURING_IMPORTS:
+            path = tmp_path / f"during-{len(archives)}.zip"
+            backup(engine, path=path)
+            archives.append(path)
+    finally:
+        assert writer.wait(timeout=300) == 0
+    assert len(archives) == BACKUPS_DURING_IMPORTS, "the imports finished before every backup was taken"
+    batches_seen = 0
+    for path in archives:
+        inserted = {b["id"]: b["rows_inserted"] for b in archived_rows(path, "import_batch")
+                    if b["kind"] == "attendance"}
+        per_batch: dict[int, int] = {}
+        for row in archived_rows(path, "attendance"):
+            per_batch[row["batch_id"]] = per_batch.get(row["batch_id"], 0) + 1
+        assert per_batch == inserted
+        batches_seen += len(inserted)
+    assert 0 < batches_seen < len(archives) * len(files), "no backup was taken while the imports were running"
