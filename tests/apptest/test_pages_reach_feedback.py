@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data_access import config
 from data_access.filters import Filters
 from data_access.queries import feedback, reach
 from domain.periods import preset_range
@@ -207,3 +208,12 @@ def test_small_theme_counts_suppressed(feedback_page, app_db):
     themes = table_with(feedback_page.run(), "theme").set_index("theme")
     assert themes.loc["Interviews", "shown"] == "<5"
     assert themes.loc["ARCP/portfolio", "shown"] == "6"
+
+
+def test_invalid_threshold_gives_plain_error(reach_page, monkeypatch):
+    """A min_cell of 1 in the secrets stops the page with a plain message, not a traceback."""
+    monkeypatch.setattr(config, "read_secrets", lambda: {"privacy": {"min_cell": 1}})
+    at = reach_page.run()
+    assert not at.exception
+    assert "The privacy setting is not valid" in at.error[0].value
+    assert not at.get("plotly_chart")
