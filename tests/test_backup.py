@@ -58,7 +58,9 @@ def empty_url(engine_url, tmp_path):
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
     base = normalise_url(os.environ["TEST_DATABASE_URL"])
-    schema = re.search(r"search_path%3D(\w+)", engine_url).group(1)[:55] + "_r"
+    # The process id keeps two test runs at once (two developers, one server) apart.
+    source_schema = re.search(r"search_path%3D(\w+)", engine_url).group(1)
+    schema = f"{source_schema[:52]}_r{os.getpid()}"
     admin = make_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -150,7 +152,7 @@ def test_sqlite_backup_restores_into_postgresql(key, tmp_path):
     demo.seed_demo(source, scale="small", anchor=AS_OF)
     backup(source, path=tmp_path / "move.zip")
     base = normalise_url(os.environ["TEST_DATABASE_URL"])
-    schema = f"t_backup_move_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    schema = f"t_backup_move_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
     admin = make_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

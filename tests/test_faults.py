@@ -246,7 +246,7 @@ def postgresql_behind_proxy():
     if not os.environ.get("TEST_DATABASE_URL"):
         pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL tests run in CI")
     base = normalise_url(os.environ["TEST_DATABASE_URL"])
-    schema = f"t_faults_proxy_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    schema = f"t_faults_proxy_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
     admin = make_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
