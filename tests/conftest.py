@@ -38,7 +38,8 @@ def engine_url(request, tmp_path):
         return
     base = normalise_url(os.environ["TEST_DATABASE_URL"])
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    schema = "t_" + re.sub(r"\W", "_", f"{worker}_{request.node.name}")[:50].lower()
+    # The process id keeps two test runs on one server from dropping each other's schemas.
+    schema = "t_" + re.sub(r"\W", "_", f"{os.getpid()}_{worker}_{request.node.name}")[:55].lower()
     admin = make_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
