@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
@@ -225,7 +226,7 @@ def attempt_login(engine: Engine, *, username: str, password: str, accounts: Map
     account = accounts.get(name)
     # An unknown username costs the same scrypt run, so timing does not tell
     # which usernames exist.
-    matched = verify_password(password, account.password_hash if account else _DECOY_HASH)
+    matched = verify_password(password, account.password_hash if account else _decoy_hash())
     succeeded = account is not None and matched
     with engine.begin() as conn:
         conn.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - ATTEMPT_RETENTION))
@@ -261,4 +262,6 @@ def _minutes(span: dt.timedelta) -> int:
     return int(span.total_seconds() // 60)
 
 
-_DECOY_HASH = hash_password(secrets.token_urlsafe(16))
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
