@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.config import ConfigError, min_cell
+from ui.auth import is_admin
 
 SWITCH_LABEL = "Show exact small numbers (internal view)"
 SWITCH_HELP = (
@@ -33,10 +34,11 @@ _TOGGLE_KEY = "privacy_exact_toggle"
 def exact_numbers_allowed() -> bool:
     """True when this session may switch exact small numbers on.
 
-    The single place for that check: meeting mode (a later issue) will return
-    False here, which hides the switch and forces suppression on.
+    Only admins get the internal view. This is the single place for the
+    check: meeting mode (a later issue) will also return False here, which
+    hides the switch and forces suppression on.
     """
-    return True
+    return is_admin()
 
 
 def current_min_cell() -> int | None:

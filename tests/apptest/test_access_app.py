@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from data_access.auth import hash_password
 from tests.apptest.support import ROOT, RUN_TIMEOUT_SECONDS
 from ui.auth import LOCAL_MODE_BANNER, NOT_PERMITTED, WRONG_LOGIN
+from ui.privacy import SWITCH_LABEL
 
 PAGES = sorted(f"pages/{path.name}" for path in (ROOT / "pages").glob("*.py"))
 ADMIN_PAGES = ["pages/8_Audit_log.py", "pages/9_Data.py"]
@@ -127,6 +128,19 @@ def test_viewer_sees_dashboard_but_no_admin_pages(app):
     assert at.metric
     assert "Data" not in menu(at) and "Audit log" not in menu(at)
     assert at.session_state["role"] == "viewer"
+
+
+def test_viewer_gets_no_exact_numbers_switch(app):
+    """The internal-view switch is not offered to a viewer."""
+    at = log_in(app.run(), "victor", PASSWORDS["victor"])
+    assert at.metric
+    assert SWITCH_LABEL not in [toggle.label for toggle in at.toggle]
+
+
+def test_admin_gets_the_exact_numbers_switch(app):
+    """The internal-view switch is offered to an admin."""
+    at = log_in(app.run(), "Alice", PASSWORDS["alice"])
+    assert SWITCH_LABEL in [toggle.label for toggle in at.toggle]
 
 
 @pytest.mark.parametrize("page", ADMIN_PAGES)
