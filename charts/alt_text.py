@@ -24,6 +24,7 @@ from charts.coverage import NO_COVERAGE
 from charts.feedback import NO_FEEDBACK, TYPE_TOTAL, event_labels, excellent_rates, type_totals
 from charts.reach import NO_ATTENDANCES, NO_REGISTRATIONS, STAGE_GROUP_NAMES, share_rates
 from charts.spc import NO_SPC, TRIAL_LIMITS_NOTE, VARIATION_NAMES, format_spc_value
+from domain.periods import uk_time_text
 
 
 def _check(df: pd.DataFrame | None, message: str) -> pd.DataFrame:
@@ -712,16 +713,16 @@ def _period_name(period: object) -> str:
 
 
 def caption(*, n: int, data_as_of: dt.datetime | None, unit: str = "attendances", min_cell: int | None = None) -> str:
-    """Return a chart caption such as "n = 3,132 attendances · data as of 26 Nov 2026 10:04 UTC".
+    """Return a chart caption such as "n = 3,132 attendances · data as of 26 Nov 2026, 10:04 GMT".
 
-    ``data_as_of`` is the last import time; a naive value is taken as UTC.
+    ``data_as_of`` is the last import time, shown in UK time like the page's
+    "data as of" line; a naive value is taken as UTC.
     With ``min_cell`` set, an n from 1 to ``min_cell`` - 1 reads "n < 5".
     """
     if data_as_of is None:
         when = "no data imported yet"
     else:
-        moment = data_as_of if data_as_of.tzinfo else data_as_of.replace(tzinfo=dt.UTC)
-        when = "data as of " + moment.astimezone(dt.UTC).strftime("%-d %b %Y %H:%M UTC")
+        when = "data as of " + uk_time_text(data_as_of)
     if min_cell is not None and 0 < n < min_cell:
         return f"n < {min_cell} {unit} · {when}"
     return f"n = {n:,} {unit} · {when}"

@@ -8,6 +8,7 @@ apply that rule themselves.) All ranges are inclusive on both ends.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 TRAINING_YEAR_START_MONTH = 8
 
@@ -77,3 +78,14 @@ def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.d
     length = date_to - date_from
     previous_to = date_from - dt.timedelta(days=1)
     return previous_to - length, previous_to
+
+
+UK_TIME = ZoneInfo("Europe/London")
+
+
+def uk_time_text(moment: dt.datetime) -> str:
+    """Return ``moment`` in UK local time, e.g. "26 Nov 2026, 09:41 GMT" (a
+    naive value is taken as UTC), the one format for every "data as of"."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    local = aware.astimezone(UK_TIME)
+    return f"{local:%-d %b %Y, %H:%M} {local.tzname()}"

@@ -8,9 +8,9 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.audit import ACTIONS, audit_events
+from domain.periods import UK_TIME
 from ui.cache import get_engine
 from ui.frame import page_frame
-from ui.notices import UK_TIME
 
 SHOWN_EVENTS = 1000
 

@@ -28,11 +28,11 @@ from data_access.mappings import (
     template_csv,
 )
 from data_access.queries import meta
+from domain.periods import UK_TIME
 from reports.safe_csv import csv_bytes
 from ui.auth import current_user
 from ui.cache import get_engine, refresh_data_version
 from ui.frame import page_frame
-from ui.notices import UK_TIME
 
 KIND_LABELS = {
     "events": "Events",

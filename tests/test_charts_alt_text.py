@@ -271,19 +271,19 @@ def test_spc_texts_describe_limits_and_latest_point():
 
 
 def test_caption_gives_n_and_data_as_of():
-    """The caption reads "n = 3,132 attendances · data as of 26 Nov 2026 10:04 UTC"."""
+    """The caption reads "n = 3,132 attendances · data as of 26 Nov 2026, 10:04 GMT"."""
     moment = dt.datetime(2026, 11, 26, 10, 4, tzinfo=dt.UTC)
     assert (
         alt_text.caption(n=3132, data_as_of=moment)
-        == "n = 3,132 attendances · data as of 26 Nov 2026 10:04 UTC"
+        == "n = 3,132 attendances · data as of 26 Nov 2026, 10:04 GMT"
     )
 
 
-def test_caption_converts_to_utc():
-    """A time in another zone is shown in UTC."""
+def test_caption_shows_uk_summer_time():
+    """A time in another zone is shown in UK time, summer time included."""
     moment = dt.datetime(2026, 6, 1, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     assert alt_text.caption(n=5, data_as_of=moment, unit="responses") == (
-        "n = 5 responses · data as of 1 Jun 2026 10:30 UTC"
+        "n = 5 responses · data as of 1 Jun 2026, 11:30 BST"
     )
 
 

@@ -120,7 +120,7 @@ def test_caption_gives_n_and_data_as_of():
     prepared = prepare_view(
         ATTENDANCES_BY_REGION, regions([40, 3, 2], [20, 3, 2]), min_cell=5, data_as_of=AS_OF
     )
-    assert prepared.caption == "n = 45 attendances · data as of 26 Nov 2026 09:00 UTC"
+    assert prepared.caption == "n = 45 attendances · data as of 26 Nov 2026, 09:00 GMT"
 
 
 def test_cumulative_download_leaves_out_monthly_new_counts():

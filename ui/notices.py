@@ -8,12 +8,10 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from zoneinfo import ZoneInfo
 
 from data_access.filters import Filters
 from domain.metrics import Metric
-
-UK_TIME = ZoneInfo("Europe/London")
+from domain.periods import uk_time_text
 
 DEMO_BANNER = (
     "**Demo data.** Every figure on this page comes from synthetic demonstration records, "
@@ -27,8 +25,7 @@ def data_as_of_text(last_import: dt.datetime | None) -> str:
     shown in UK time, e.g. "Data as of 26 Nov 2026, 09:41 GMT"."""
     if last_import is None:
         return "No data has been imported yet."
-    local = last_import.astimezone(UK_TIME)
-    return f"Data as of {local:%-d %b %Y, %H:%M} {local.tzname()}"
+    return f"Data as of {uk_time_text(last_import)}"
 
 
 def date_range_text(date_from: dt.date | None, date_to: dt.date | None) -> str:

@@ -5,14 +5,11 @@ no Streamlit."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import pandas as pd
 
 from data_access.importers import FIELDS, KEYS, KINDS
 from domain.metrics import METRICS
-
-UK_TIME = ZoneInfo("Europe/London")
+from domain.periods import uk_time_text
 
 UNIT_NAMES: dict[str, str] = {
     "count": "Count",
@@ -113,8 +110,7 @@ def import_history_table(history: pd.DataFrame) -> pd.DataFrame:
 
 
 def _uk_time(moment) -> str:
-    local = pd.Timestamp(moment).to_pydatetime().astimezone(UK_TIME)
-    return f"{local:%-d %b %Y, %H:%M} {local.tzname()}"
+    return uk_time_text(pd.Timestamp(moment).to_pydatetime())
 
 
 def _status(is_demo: bool, undone_at) -> str:
