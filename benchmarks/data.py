@@ -24,11 +24,12 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Date, Engine, text
 
 from data_access import demo, importers, kpis
 from data_access.db import make_engine, migrate
 from data_access.filters import Filters
+from data_access.models import Base
 
 BENCH_KEY = b"benchmark-key-not-secret"
 REPEATS = 5
@@ -119,6 +120,10 @@ def duckdb_copy(engine: Engine) -> duckdb.DuckDBPyConnection:
     with engine.connect() as conn:
         for table in tables:
             frame = pd.read_sql(text(f"SELECT * FROM {table}"), conn)
+            # SQLite hands dates back as text; DuckDB must compare real dates.
+            for column in Base.metadata.tables[table].columns:
+                if isinstance(column.type, Date):
+                    frame[column.name] = pd.to_datetime(frame[column.name])
             con.register(f"{table}_df", frame)
             con.execute(f"CREATE TABLE {table} AS SELECT * FROM {table}_df")
             con.unregister(f"{table}_df")
@@ -153,7 +158,7 @@ def duckdb_kpis(con: duckdb.DuckDBPyConnection, *, filters: Filters, as_of: dt.d
         f"""
         WITH counted AS (SELECT f.* FROM attendance f {joins} WHERE {where})
         SELECT
-          (SELECT COUNT(DISTINCT event_id) FROM counted) AS events,
+          (SELECT COUNT(DISTINCT event_id) FROM counted WHERE attended) AS events,
           (SELECT COUNT(*) FROM counted) AS registrations,
           (SELECT COUNT(*) FROM counted WHERE attended) AS attendances,
           (SELECT COUNT(DISTINCT participant_id) FROM counted WHERE attended) AS unique_participants,

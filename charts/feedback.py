@@ -226,15 +226,26 @@ def event_labels(df: pd.DataFrame) -> list[str]:
     return [f"{title} · {pd.Timestamp(date):%-d %b %Y}" for title, date in zip(df["title"], df["date"])]
 
 
+# More events than this make an unreadable chart (and a slow one): the chart
+# keeps the most recent ones, and the data table beside it keeps them all.
+MAX_EVENTS_CHARTED = 40
+
+
 def mean_rating_by_event_chart(
-    df: pd.DataFrame, *, min_cell: int = 5, title: str = "Mean rating per event"
+    df: pd.DataFrame, *, min_cell: int = 5, title: str = "Mean rating per event",
+    max_events: int = MAX_EVENTS_CHARTED,
 ) -> go.Figure:
     """Return a dot per event at its mean rating (1 = Poor to 5 = Excellent), in the frame's order.
 
     Input columns: title, date, responses, mean_rating. Events with fewer than
-    ``min_cell`` responses show no dot.
+    ``min_cell`` responses show no dot. Only the ``max_events`` most recent
+    events are drawn, and the title then says so.
     """
     df = require(df, ("title", "date", "responses", "mean_rating"), empty_message=NO_FEEDBACK)
+    if len(df) > max_events:
+        recent = df.sort_values("date", ascending=False, kind="stable").head(max_events).index
+        title = f"{title}: the {max_events} most recent of {len(df):,} events"
+        df = df.loc[df.index.isin(recent)].reset_index(drop=True)
     responses = pd.to_numeric(df["responses"], errors="coerce")
     too_few = hidden(df, "responses") | (responses < min_cell)
     means = values(df, "mean_rating", hide=too_few)

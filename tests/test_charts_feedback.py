@@ -120,3 +120,16 @@ def test_response_rate_is_responses_over_attendances():
     )
     bars = response_rate_chart(frame).data[0]
     assert dict(zip(bars.y, bars.x)) == {"Induction": 60.0, "Exam preparation": 25.0}
+
+
+def test_mean_rating_chart_draws_only_the_most_recent_events():
+    """Beyond max_events, the chart keeps the most recent events and says so in its title."""
+    frame = pd.DataFrame({
+        "title": [f"Event {i}" for i in range(6)],
+        "date": [dt.date(2025, 1, 1) + dt.timedelta(days=i) for i in range(6)],
+        "responses": [20] * 6,
+        "mean_rating": [4.0, 4.1, 4.2, 4.3, 4.4, 4.5],
+    })
+    fig = mean_rating_by_event_chart(frame, max_events=3)
+    assert list(fig.data[0].x) == [4.3, 4.4, 4.5]
+    assert "3 most recent of 6 events" in fig.layout.title.text
