@@ -15,12 +15,11 @@ from data_access.queries import meta, reach
 from domain.metrics import metric
 from domain.periods import previous_period
 from domain.suppression import display_kpi, suppression_note
-from ui.cache import cached_lookup, cached_query
+from ui.cache import cached_lookup, cached_query, cached_view
 from ui.frame import page_frame
 from ui.notices import change_text, date_range_text
 from ui.panel import show_view
 from ui.privacy import current_min_cell
-from views.base import prepare_view
 from views.overview import OVERVIEW_VIEWS, key_messages, shown_kpis
 
 # The Overview tiles, in reading order: reach first, then experience, then coverage.
@@ -31,7 +30,6 @@ TILE_ROWS = (
 
 filters = page_frame("Overview")
 min_cell = current_min_cell()
-data_as_of = cached_lookup(meta.last_import_at)
 # Rep coverage is judged on the last day of the period, as the KPI command does.
 as_of = filters.date_to or dt.date.today()
 figures, hidden = shown_kpis(
@@ -94,5 +92,4 @@ st.subheader("Key messages", anchor="key-messages")
 st.markdown(key_messages(figures, hidden, regions_reached=regions_reached, min_cell=min_cell))
 
 for view in OVERVIEW_VIEWS:
-    rows = cached_query(view.query, filters=filters, **view.query_kwargs)
-    show_view(prepare_view(view, rows, min_cell=min_cell, data_as_of=data_as_of))
+    show_view(cached_view(view, filters=filters, min_cell=min_cell))

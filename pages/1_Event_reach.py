@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data_access.queries import meta, reach
+from data_access.queries import reach
 from reports.safe_csv import csv_bytes
-from ui.cache import cached_lookup, cached_query
+from ui.cache import cached_query, cached_view
 from ui.frame import page_frame
 from ui.panel import show_view
 from ui.privacy import current_min_cell
-from views.base import prepare_view
 from views.reach import EVENT_REACH_VIEWS, EVENTS_TABLE_LABELS, NO_EVENTS, events_table
 
 filters = page_frame("Event reach")
 min_cell = current_min_cell()
-data_as_of = cached_lookup(meta.last_import_at)
 
 for view in EVENT_REACH_VIEWS:
-    rows = cached_query(view.query, filters=filters, **view.query_kwargs)
-    show_view(prepare_view(view, rows, min_cell=min_cell, data_as_of=data_as_of))
+    show_view(cached_view(view, filters=filters, min_cell=min_cell))
 
 st.subheader("Events in this period", anchor="events")
 table = events_table(cached_query(reach.events_table, filters=filters), min_cell=min_cell)

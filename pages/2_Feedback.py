@@ -6,13 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_access.queries import feedback, meta
+from data_access.queries import feedback
 from domain.themes import DEFAULT_RULES_PATH, load_theme_rules
-from ui.cache import cached_lookup, cached_query
+from ui.cache import cached_query, cached_view
 from ui.frame import PROJECT_ROOT, page_frame
 from ui.panel import show_view
 from ui.privacy import current_min_cell
-from views.base import prepare_view
 from views.feedback import (
     FEEDBACK_VIEWS,
     NO_COMMENTS,
@@ -24,11 +23,9 @@ from views.feedback import (
 
 filters = page_frame("Feedback")
 min_cell = current_min_cell()
-data_as_of = cached_lookup(meta.last_import_at)
 
 for view in FEEDBACK_VIEWS:
-    rows = cached_query(view.query, filters=filters, **view.query_kwargs)
-    show_view(prepare_view(view, rows, min_cell=min_cell, data_as_of=data_as_of))
+    show_view(cached_view(view, filters=filters, min_cell=min_cell))
 
 rules_file = DEFAULT_RULES_PATH.relative_to(PROJECT_ROOT)
 

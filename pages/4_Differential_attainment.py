@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data_access.queries import meta
 from domain.metrics import ARCP_GROUPING
-from ui.cache import cached_lookup, cached_query
+from ui.cache import cached_view
 from ui.frame import page_frame
 from ui.panel import show_view
 from ui.privacy import current_min_cell
@@ -20,7 +19,7 @@ from views.attainment import (
     MWRES_REACH,
     OUTCOME_VIEWS_BY_CATEGORY,
 )
-from views.base import ChartView, prepare_view
+from views.base import ChartView
 
 SECTIONS = (
     ("exam", "MRCPCH exams", "Pass rate: passes as a share of all members' results for that exam."),
@@ -34,12 +33,10 @@ SECTIONS = (
 
 filters = page_frame("Differential attainment")
 min_cell = current_min_cell()
-data_as_of = cached_lookup(meta.last_import_at)
 
 
 def show(view: ChartView) -> None:
-    rows = cached_query(view.query, filters=filters, **view.query_kwargs)
-    show_view(prepare_view(view, rows, min_cell=min_cell, data_as_of=data_as_of))
+    show_view(cached_view(view, filters=filters, min_cell=min_cell))
 
 
 st.markdown(

@@ -18,6 +18,7 @@ from data_access.config import ConfigError, database_url, is_default_database
 from data_access.db import make_engine, migrate, missing_sqlite_file, schema_is_current
 from data_access.filters import Filters
 from data_access.queries import meta
+from views.base import ChartView, PreparedView, prepare_view
 
 # How long the data version may be stale, in seconds: short enough that a
 # finished import shows up almost at once, long enough that reruns from
@@ -48,6 +49,14 @@ def cached_lookup(fn: Callable[..., Result], **kwargs: Any) -> Result:
     """Return ``fn(engine, **kwargs)`` for a query that takes no filters (e.g.
     reference option lists), cached until the data version changes."""
     return _run_cached(fn, filters=None, kwargs=kwargs)
+
+
+def cached_view(view: ChartView, *, filters: Filters, min_cell: int | None) -> PreparedView:
+    """Return ``view`` prepared for ``filters`` (suppressed table, figure, alt
+    text, key message, caption), built once per data version, filters and
+    threshold, so a rerun redraws without rebuilding figures."""
+    url = database_url()
+    return _prepared_view(url, view.id, filters, min_cell, _data_version(url), _view=view)
 
 
 def current_data_version() -> int:
@@ -100,6 +109,29 @@ def _engine_for(url: str) -> Engine:
 @st.cache_data(ttl=DATA_VERSION_TTL_SECONDS, show_spinner=False)
 def _data_version(url: str) -> int:
     return meta.data_version(_engine_for(url))
+
+
+# A resource cache hands back the same object without pickling: prepared
+# views are only read by the page (st.plotly_chart serialises a copy).
+@st.cache_resource(max_entries=MAX_CACHED_RESULTS, show_spinner=False)
+def _prepared_view(
+    url: str,
+    view_id: str,
+    filters: Filters,
+    min_cell: int | None,
+    data_version: int,
+    *,
+    _view: ChartView,
+) -> PreparedView:
+    query = _view.query
+    rows = _cached_result(
+        url, f"{query.__module__}.{query.__qualname__}", filters,
+        tuple(sorted(dict(_view.query_kwargs).items())), data_version, _fn=query,
+    )
+    last_import = _cached_result(
+        url, "data_access.queries.meta.last_import_at", None, (), data_version, _fn=meta.last_import_at
+    )
+    return prepare_view(_view, rows, min_cell=min_cell, data_as_of=last_import)
 
 
 @st.cache_data(max_entries=MAX_CACHED_RESULTS, show_spinner=False)

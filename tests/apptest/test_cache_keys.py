@@ -56,3 +56,30 @@ def test_cached_engine_is_shared(app_db):
     """get_engine returns one Engine for the configured database."""
     assert cache.get_engine() is cache.get_engine()
     assert str(cache.get_engine().url) == str(app_db.url)
+
+
+def test_prepared_view_is_reused_until_filters_threshold_or_version_change(fixed_version):
+    """cached_view builds a view once per filters, threshold and data version."""
+    import pandas as pd
+
+    from views.base import ChartView
+
+    builds = []
+
+    def rows_query(engine, *, filters):
+        return pd.DataFrame({"n": [len(filters.regions)]})
+
+    def build(df, *, min_cell):
+        builds.append(min_cell)
+        return None
+
+    view = ChartView(id="cache-key-test", title="t", query=rows_query, build=build,
+                     alt_text=lambda df, *, min_cell: "", key_message=lambda df, *, min_cell: "",
+                     empty_message="none")
+    first = cache.cached_view(view, filters=Filters(regions=("LDN",)), min_cell=5)
+    assert cache.cached_view(view, filters=Filters(regions=("LDN",)), min_cell=5) is first
+    cache.cached_view(view, filters=Filters(regions=("WM",)), min_cell=5)
+    cache.cached_view(view, filters=Filters(regions=("WM",)), min_cell=None)
+    fixed_version[0] = 2
+    cache.cached_view(view, filters=Filters(regions=("WM",)), min_cell=None)
+    assert len(builds) == 4
