@@ -23,7 +23,7 @@ from sqlalchemy import Engine, Subquery, Table, and_, exists, func, or_, select,
 
 from data_access.filters import Filters
 from data_access.models import Attendance, EventType, Feedback, Region, Rep, Stage
-from data_access.queries.reach import counted_conditions
+from data_access.queries.filtering import counted_conditions
 
 KPI_KEYS: tuple[str, ...] = (
     "events",

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Date, Engine, Table, and_, func, literal, 
 
 from data_access.filters import Filters
 from data_access.models import Attendance, Event, Region, Rep
-from data_access.queries.filtering import event_conditions, person_conditions
+from data_access.queries.filtering import counted_conditions, event_conditions
 
 attendance_t: Table = Attendance.__table__
 event_t: Table = Event.__table__
@@ -74,12 +74,7 @@ def region_coverage(engine: Engine, *, filters: Filters, as_of: dt.date) -> pd.D
             func.count().label("attendances"),
             func.count(attendance_t.c.participant_id.distinct()).label("unique_participants"),
         )
-        .join(event_t, event_t.c.id == attendance_t.c.event_id)
-        .where(
-            attendance_t.c.attended.is_(True),
-            *event_conditions(filters),
-            *person_conditions(filters, attendance_t),
-        )
+        .where(attendance_t.c.attended.is_(True), *counted_conditions(filters, attendance_t))
         .group_by(attendance_t.c.region_id)
         .subquery("reach")
     )

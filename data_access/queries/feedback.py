@@ -17,8 +17,8 @@ from sqlalchemy import BigInteger, ColumnElement, Engine, Select, Subquery, Tabl
 
 from data_access.filters import Filters
 from data_access.models import Attendance, EventType, Feedback
-from data_access.queries.filtering import event_t
-from data_access.queries.reach import counted_conditions, month_key, month_start
+from data_access.queries.filtering import counted_conditions, event_t
+from data_access.queries.reach import month_key, month_start
 
 attendance_t: Table = Attendance.__table__
 event_type_t: Table = EventType.__table__

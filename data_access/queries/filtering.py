@@ -56,3 +56,18 @@ def date_conditions(filters: Filters, column: ColumnElement) -> list[ColumnEleme
     if filters.date_to is not None:
         conditions.append(column <= filters.date_to)
     return conditions
+
+
+def counted_conditions(filters: Filters, fact: Table) -> list[ColumnElement[bool]]:
+    """Return conditions selecting the counted rows of a fact table that has
+    ``event_id``, ``region_id`` and ``stage_id`` (attendance or feedback).
+
+    The event filters become a semi-join (``event_id IN (...)``), not a join:
+    SQLite then seeks the fact table's covering index once per selected event,
+    and with no event filter it never touches the event table.
+    """
+    conditions = person_conditions(filters, fact)
+    on_event = event_conditions(filters)
+    if on_event:
+        conditions.append(fact.c.event_id.in_(select(event_t.c.id).where(*on_event)))
+    return conditions

@@ -39,7 +39,7 @@ from sqlalchemy import (
 
 from data_access.filters import Filters
 from data_access.models import Attendance, EventType, Feedback, Region, Stage
-from data_access.queries.filtering import event_conditions, event_t, person_conditions
+from data_access.queries.filtering import counted_conditions, event_conditions, event_t, person_conditions
 
 attendance_t: Table = Attendance.__table__
 event_type_t: Table = EventType.__table__
@@ -60,21 +60,6 @@ EVENTS_TABLE_COLUMNS = [
     "event_id", "title", "date", "event_type", "event_type_label", "delivery", "host_region",
     "registrations", "attendances", "feedback_responses", "pct_excellent",
 ]
-
-
-def counted_conditions(filters: Filters, fact: Table) -> list[ColumnElement[bool]]:
-    """Return conditions selecting the counted rows of a fact table that has
-    ``event_id``, ``region_id`` and ``stage_id`` (attendance or feedback).
-
-    The event filters become a semi-join (``event_id IN (...)``), not a join:
-    SQLite then seeks the fact table's covering index once per selected event,
-    and with no event filter it never touches the event table.
-    """
-    conditions = person_conditions(filters, fact)
-    on_event = event_conditions(filters)
-    if on_event:
-        conditions.append(fact.c.event_id.in_(select(event_t.c.id).where(*on_event)))
-    return conditions
 
 
 def month_key(date: ColumnElement) -> ColumnElement[int]:
