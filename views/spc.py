@@ -162,15 +162,14 @@ def _month_range(first: dt.date, last: dt.date) -> list[dt.date]:
 def monthly_attendances(engine: Engine, *, filters: Filters) -> pd.DataFrame:
     """Return ``period`` (first of the month), ``attendances`` and
     ``whole_period`` for every month from the first to the last with
-    registrations, or from the filter's first to its last month when the
-    dates are set: a month without events has 0 attendances, not a gap."""
+    registrations: a month between them without events has 0 attendances,
+    not a gap. Months before the first are not filled, since no events
+    there may mean no data imported yet."""
     rows = reach.reach_by_month(engine, filters=filters)
     if rows.empty:
         return pd.DataFrame(columns=["period", "attendances", WHOLE])
-    first = filters.date_from or rows["month"].iloc[0]
-    last = filters.date_to or rows["month"].iloc[-1]
     counts = dict(zip(rows["month"], rows["attendances"], strict=True))
-    months = _month_range(min(first, rows["month"].iloc[0]), max(last, rows["month"].iloc[-1]))
+    months = _month_range(rows["month"].iloc[0], rows["month"].iloc[-1])
     return pd.DataFrame(
         {
             "period": months,
@@ -571,6 +570,11 @@ def baseline_choices(periods: Sequence[dt.date | str]) -> list[dt.date | str]:
     return list(periods[SPC_MIN_POINTS - 1 : -1])
 
 
+def _quoted(text: str) -> str:
+    """Return ``text`` as safe to echo in a message: letters, digits, spaces, dots and hyphens, at most 20."""
+    return re.sub(r"[^\w .-]", "", text)[:20]
+
+
 def parse_period(text: str, *, period_word: str) -> dt.date | str:
     """Return the period written as ``text`` ("2025-06" for a month,
     "2025-Q2" or "2025 Q2" for a quarter); ValueError with a plain message
@@ -578,11 +582,11 @@ def parse_period(text: str, *, period_word: str) -> dt.date | str:
     if period_word == "month":
         match = _MONTH_TEXT.match(text)
         if match is None or not 1 <= int(match[2]) <= 12:
-            raise ValueError(f"“{text}” is not a month written like 2025-06")
+            raise ValueError(f"“{_quoted(text)}” is not a month written like 2025-06")
         return dt.date(int(match[1]), int(match[2]), 1)
     match = _QUARTER_TEXT.match(text)
     if match is None:
-        raise ValueError(f"“{text}” is not a quarter written like 2025-Q2")
+        raise ValueError(f"“{_quoted(text)}” is not a quarter written like 2025-Q2")
     return f"{match[1]} Q{match[2]}"
 
 
