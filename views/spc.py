@@ -346,6 +346,28 @@ def within_bounds(result: SpcResult, *, unit: str) -> SpcResult:
     )
 
 
+def signal_runs(table: pd.DataFrame) -> list[str]:
+    """Return each stretch of consecutive special-cause points of one
+    variation, e.g. "Jan 2025 to May 2025 (concern)" or "Jul 2026 (improvement)"."""
+    runs: list[list] = []
+    previous = None
+    for position, (period, flagged, variation) in enumerate(
+        zip(table["period"], table["special_cause"], table["variation"], strict=True)
+    ):
+        if not flagged:
+            previous = None
+            continue
+        if previous is not None and runs[-1][2] == variation and previous == position - 1:
+            runs[-1][1] = period
+        else:
+            runs.append([period, period, variation])
+        previous = position
+    return [
+        f"{period_label(first)}{'' if first == last else ' to ' + period_label(last)} ({variation})"
+        for first, last, variation in runs
+    ]
+
+
 def spc_alt_text(result: SpcResult, *, label: str, unit: str, period_word: str) -> str:
     """Return the chart's text description: span, mean, limits, signals and the latest point."""
     table = result.table
@@ -362,11 +384,8 @@ def spc_alt_text(result: SpcResult, *, label: str, unit: str, period_word: str) 
     if signals.empty:
         text += "No point shows special cause variation. "
     else:
-        listed = ", ".join(
-            f"{period_label(period)} ({variation})"
-            for period, variation in zip(signals["period"], signals["variation"], strict=True)
-        )
-        text += f"{_plural(len(signals), 'point')} show special cause variation: {listed}. "
+        noun = "point shows" if len(signals) == 1 else "points show"
+        text += f"{len(signals)} {noun} special cause variation: {', '.join(signal_runs(table))}. "
     latest = table.iloc[-1]
     text += (
         f"Latest {period_word}, {period_label(latest['period'])}: "
