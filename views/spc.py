@@ -24,7 +24,9 @@ How a series is built, in this order:
    keeps its place on the axis, so the gap shows.
 
 Attainment uses calendar quarters, not months: members' monthly results are
-mostly fewer than five, so monthly rates would nearly all be withheld.
+mostly fewer than five, so monthly rates would nearly all be withheld. A
+quarter's counts are never shown, only its rate, so the training-year totals
+on the same page cannot be used to work a withheld quarter out.
 Direction (which way is an improvement) comes from the metric registry.
 Targets are not stored anywhere: a caller passes one (the pages let the
 user type one in), and only then is there an assurance icon.
