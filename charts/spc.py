@@ -27,6 +27,7 @@ VARIATION_NAMES: dict[str, str] = {
     "concern": "Special cause: concern",
     "neutral": "Special cause: neither better nor worse",
 }
+BASELINE_NOTE = "Baseline: limits frozen after this"
 PERCENT_UNITS = frozenset({"%", "percent"})
 
 
@@ -57,6 +58,7 @@ def spc_chart(
     target: float | None = None,
     trial_limits: bool,
     sigma_lines: tuple[float, float] | None = None,
+    baseline_end: object | None = None,
 ) -> go.Figure:
     """Return an XmR chart: values joined by a grey line, mean, dashed process limits, optional target.
 
@@ -64,7 +66,9 @@ def spc_chart(
     lower_limit, upper_limit, special_cause, variation). Points are coloured
     and shaped by variation; ``sigma_lines`` (lower, upper) adds the faint
     2-sigma lines; ``target`` (in ``unit``) draws a red line; ``trial_limits``
-    adds the "Trial limits" note. Values and limits are drawn in ``unit``.
+    adds the "Trial limits" note; ``baseline_end`` (a period of ``spc_df``)
+    shades the baseline the limits were computed from and frozen after.
+    Values and limits are drawn in ``unit``.
     """
     df = require(spc_df, SPC_COLUMNS, empty_message=NO_SPC)
     df = df[pd.to_numeric(df["value"], errors="coerce").notna()].reset_index(drop=True)
@@ -174,6 +178,8 @@ def spc_chart(
         fig.update_xaxes(type="date", tickformat="%b %Y", range=[first - pad, last + pad])
     else:
         fig.update_xaxes(type="category")
+    if baseline_end is not None:
+        _shade_baseline(fig, x=x, end=x[list(df["period"]).index(baseline_end)], dated=dated)
     if trial_limits:
         fig.add_annotation(
             text=TRIAL_LIMITS_NOTE,
@@ -189,3 +195,24 @@ def spc_chart(
             bordercolor=NHS_MID_GREY,
         )
     return fig
+
+
+def _shade_baseline(fig: go.Figure, *, x: list, end: str, dated: bool) -> None:
+    """Shade the periods from the first to ``end``, labelled as the baseline."""
+    if dated:
+        pad = pd.Timedelta(days=15)
+        left, right = pd.Timestamp(x[0]) - pad, pd.Timestamp(end) + pad
+    else:
+        left, right = -0.5, x.index(end) + 0.5
+    fig.add_vrect(x0=left, x1=right, fillcolor=NHS_MID_GREY, opacity=0.08, line_width=0, layer="below")
+    fig.add_annotation(
+        x=right,
+        y=1,
+        xref="x",
+        yref="paper",
+        text=BASELINE_NOTE,
+        showarrow=False,
+        xanchor="right",
+        yanchor="top",
+        font={"size": 13, "color": NHS_TEXT},
+    )

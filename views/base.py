@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from charts.alt_text import caption
 from charts.common import EmptyChart
 from data_access.filters import Filters
+from domain.spc import SpcResult
 from domain.suppression import suppress
 
 Query = Callable[..., pd.DataFrame]
@@ -36,7 +37,8 @@ class ChartView:
     caption's n, described by ``n_unit``; ``n_of``, when set, computes that n
     from the raw rows instead (for views whose rows do not add up).
     ``table_columns`` are the rows and columns offered for download (all
-    columns when empty).
+    columns when empty). ``prepare``, when set, replaces ``prepare_view``'s
+    steps for this view (SPC views use it; see ``views.spc``).
     """
 
     id: str
@@ -57,6 +59,7 @@ class ChartView:
     query_kwargs: Mapping[str, Any] = field(default_factory=dict)
     table_columns: tuple[str, ...] = ()
     takes_min_cell: bool = True
+    prepare: Callable[..., PreparedView] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +69,8 @@ class PreparedView:
     ``table`` is suppressed (hidden numbers are NaN with ``*_suppressed``
     flags) and is exactly the rows offered for download. ``figure`` is None
     when there is nothing to draw, and ``empty_message`` then says why.
+    ``spc`` holds an SPC view's limits, rules and icons (None for other
+    views, and for an SPC view with too few points to chart).
     """
 
     view: ChartView
@@ -75,6 +80,7 @@ class PreparedView:
     key_message: str | None
     caption: str
     empty_message: str | None
+    spc: SpcResult | None = None
 
 
 def run_query(view: ChartView, engine: Engine, *, filters: Filters) -> pd.DataFrame:
@@ -93,6 +99,8 @@ def prepare_view(
     for ``rows``. ``min_cell=None`` shows exact small numbers (internal view
     only); otherwise counts below ``min_cell`` are hidden before anything
     is drawn."""
+    if view.prepare is not None:
+        return view.prepare(view, rows, min_cell=min_cell, data_as_of=data_as_of)
     table = rows
     if min_cell is not None and (view.counts or view.rates):
         table = suppress(rows, counts=view.counts, rates=dict(view.rates), group_by=view.group_by,
