@@ -20,6 +20,7 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from charts.spc import PERCENT_UNITS, TRIAL_LIMITS_NOTE
 from charts.palette import NHS_BLUE, NHS_DARK_BLUE, NHS_MID_GREY, NHS_TEXT
 from domain.metrics import COUNTING_RULES, metric
 from domain.suppression import display_kpi, suppression_note
@@ -27,6 +28,7 @@ from reports.native import NativeChart, native_chart, spc_chart
 from reports.pack import ORGANISATION, PACK_KPIS, PACK_TITLE, MeetingPack, caveats, definitions
 from reports.safe_csv import neutralise_cell
 from views.base import PreparedView
+from views.spc import SpcView
 
 SLIDE_WIDTH = Inches(13.333)
 SLIDE_HEIGHT = Inches(7.5)
@@ -177,10 +179,9 @@ def _kpi_slide(prs, pack: MeetingPack) -> None:
 
 def chart_for(prepared: PreparedView, *, min_cell: int) -> NativeChart:
     """Return the native chart drawn on a view's slide (SPC views from their ``domain.spc`` table)."""
-    spc = getattr(prepared, "spc", None)
-    if spc is not None:
-        unit = "percent" if metric(prepared.view.metric_ids[0]).unit in ("percent", "fraction") else "count"
-        return spc_chart(spc.table, number_format=SPC_NUMBER_FORMATS[unit])
+    if prepared.spc is not None and isinstance(prepared.view, SpcView):
+        unit = "percent" if prepared.view.unit in PERCENT_UNITS else "count"
+        return spc_chart(prepared.spc.table, number_format=SPC_NUMBER_FORMATS[unit])
     return native_chart(prepared, min_cell=min_cell)
 
 
@@ -188,9 +189,10 @@ def _chart_slide(prs, pack: MeetingPack, prepared: PreparedView) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
     title = prepared.key_message or prepared.view.title
     _set_title(slide, title, size=24 if len(title) <= LONG_TITLE_CHARS else 20)
+    trial = TRIAL_LIMITS_NOTE if prepared.spc is not None and prepared.spc.trial_limits else ""
     _text_box(slide, left=MARGIN, top=Inches(1.4), width=SLIDE_WIDTH - 2 * MARGIN, height=Inches(0.4),
-              lines=[" · ".join(part for part in (prepared.view.title, prepared.caption) if part)], size=14,
-              colour=NHS_MID_GREY)
+              lines=[" · ".join(part for part in (prepared.view.title, prepared.caption, trial) if part)],
+              size=12, colour=NHS_MID_GREY)
     native = chart_for(prepared, min_cell=pack.min_cell)
     _add_chart(slide, native)
     lines = [prepared.view.title]

@@ -134,7 +134,7 @@ def build_pack(
     for position, view in enumerate(views):
         report(position / (len(views) + 1), f"Preparing “{view.title}”")
         raw[view.id] = run_query(view, engine, filters=filters)
-        prepared.append(_prepare(view, raw[view.id], min_cell=min_cell, data_as_of=last_import))
+        prepared.append(prepare_view(view, raw[view.id], min_cell=min_cell, data_as_of=last_import))
     report(len(views) / (len(views) + 1), "Working out the headline figures")
     figures, hidden = shown_kpis(
         compute_kpis(engine, filters=filters, as_of=filters.date_to or today), filters=filters, min_cell=min_cell
@@ -158,14 +158,6 @@ def build_pack(
     )
 
 
-def _prepare(view: ChartView, rows: pd.DataFrame, *, min_cell: int, data_as_of) -> PreparedView:
-    if view.id.startswith("spc-"):
-        from views.spc import prepare_spc_view
-
-        return prepare_spc_view(view, rows, min_cell=min_cell, data_as_of=data_as_of)
-    return prepare_view(view, rows, min_cell=min_cell, data_as_of=data_as_of)
-
-
 def _labels(frame: pd.DataFrame, column: str) -> dict[str, str]:
     return dict(zip(frame["code"], frame[column], strict=True))
 
@@ -181,7 +173,7 @@ def caveats(prepared: PreparedView, *, min_cell: int) -> list[str]:
     trial limits and variation of SPC charts, benchmarks, associations."""
     view = prepared.view
     notes = []
-    spc = getattr(prepared, "spc", None)
+    spc = prepared.spc
     if spc is not None:
         if spc.trial_limits:
             notes.append(f"Trial limits: the limits come from {spc.baseline_points} points, fewer than 12, "
