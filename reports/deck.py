@@ -194,7 +194,7 @@ def _chart_slide(prs, pack: MeetingPack, prepared: PreparedView) -> None:
               lines=[" · ".join(part for part in (prepared.view.title, prepared.caption, trial) if part)],
               size=12, colour=NHS_MID_GREY)
     native = chart_for(prepared, min_cell=pack.min_cell)
-    _add_chart(slide, native)
+    _add_chart(slide, native, name=prepared.view.id)
     lines = [prepared.view.title]
     if prepared.caption:
         lines.append(prepared.caption)
@@ -222,7 +222,7 @@ def _show_every_label(axis) -> None:
         later.addprevious(skip)
 
 
-def _add_chart(slide, native: NativeChart) -> None:
+def _add_chart(slide, native: NativeChart, *, name: str) -> None:
     data = CategoryChartData(number_format=native.number_format)
     data.categories = list(native.categories)
     for series in native.series:
@@ -231,6 +231,8 @@ def _add_chart(slide, native: NativeChart) -> None:
     frame = slide.shapes.add_chart(
         CHART_TYPES[native.kind], MARGIN, top, SLIDE_WIDTH - 2 * MARGIN, SLIDE_HEIGHT - top - Inches(0.7), data
     )
+    # The shape is named after the view, so a reader (or a test) can tell the charts apart.
+    frame.name = name
     chart = frame.chart
     # The slide title states the point; PowerPoint's automatic chart title would repeat a series name.
     chart.has_title = False
