@@ -58,6 +58,9 @@ PACK_KPIS: tuple[str, ...] = (
 )
 
 Progress = Callable[[float, str], None]
+# How far along the progress bar is once the views are prepared, and when writing starts.
+PREPARED_SHARE = 0.9
+WRITING_SHARE = 0.95
 
 
 class PackError(ValueError):
@@ -132,10 +135,10 @@ def build_pack(
     prepared: list[PreparedView] = []
     raw: dict[str, pd.DataFrame] = {}
     for position, view in enumerate(views):
-        report(position / (len(views) + 1), f"Preparing “{view.title}”")
+        report(PREPARED_SHARE * position / len(views), f"Preparing “{view.title}”")
         raw[view.id] = run_query(view, engine, filters=filters)
         prepared.append(prepare_view(view, raw[view.id], min_cell=min_cell, data_as_of=last_import))
-    report(len(views) / (len(views) + 1), "Working out the headline figures")
+    report(PREPARED_SHARE, "Working out the headline figures")
     figures, hidden = shown_kpis(
         compute_kpis(engine, filters=filters, as_of=filters.date_to or today), filters=filters, min_cell=min_cell
     )
@@ -231,7 +234,7 @@ def make_pack(
         raise PackError(f"unknown format '{fmt}' (use one of: {', '.join(PACK_FORMATS)})")
     pack = build_pack(engine, filters=filters, min_cell=min_cell, today=today, progress=progress)
     if progress is not None:
-        progress(0.95, f"Writing the {FORMAT_NAMES[fmt]}")
+        progress(WRITING_SHARE, f"Writing the {FORMAT_NAMES[fmt]}")
     from reports import deck, html_report, csv_zip
 
     writers = {"pptx": deck.pptx_bytes, "html": html_report.html_bytes, "zip": csv_zip.zip_bytes}

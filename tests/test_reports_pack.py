@@ -1,0 +1,33 @@
+"""The meeting pack builder refuses to make a pack without suppression or in
+an unknown format, and a progress callback sees it through."""
+
+from __future__ import annotations
+
+import pytest
+
+from data_access.filters import Filters
+from reports.pack import PackError, build_pack, make_pack
+
+
+@pytest.mark.parametrize("min_cell", [None, 0, True, 2.5])
+def test_pack_always_applies_suppression(engine, min_cell):
+    """A threshold of None (the internal view) or anything but a whole number of at least 1 is refused."""
+    with pytest.raises(PackError, match="always applies suppression"):
+        build_pack(engine, filters=Filters(), min_cell=min_cell)
+
+
+def test_pack_refuses_an_unknown_format(engine):
+    """Only pptx, html and zip are made."""
+    with pytest.raises(PackError, match="unknown format 'pdf'"):
+        make_pack(engine, filters=Filters(), fmt="pdf", min_cell=5)
+
+
+def test_progress_runs_from_zero_towards_one(engine):
+    """The progress callback is called with rising fractions from 0, ending with the writing step."""
+    seen: list[tuple[float, str]] = []
+    make_pack(engine, filters=Filters(), fmt="zip", min_cell=5, progress=lambda f, m: seen.append((f, m)))
+    fractions = [fraction for fraction, _ in seen]
+    assert fractions[0] == 0
+    assert fractions == sorted(fractions)
+    assert all(0 <= fraction < 1 for fraction in fractions)
+    assert seen[-1][1] == "Writing the CSV files (.zip)"
