@@ -1,7 +1,12 @@
 """The meeting pack builder refuses to make a pack without suppression or in
-an unknown format, and a progress callback sees it through."""
+an unknown format, a progress callback sees it through, and the reports
+package needs no Streamlit."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +36,16 @@ def test_progress_runs_from_zero_towards_one(engine):
     assert fractions == sorted(fractions)
     assert all(0 <= fraction < 1 for fraction in fractions)
     assert seen[-1][1] == "Writing the CSV files (.zip)"
+
+
+def test_reports_package_imports_no_streamlit():
+    """Importing every reports module (and the CLI) pulls in no Streamlit, so packs work without the UI."""
+    code = (
+        "import sys\n"
+        "import reports.pack, reports.deck, reports.html_report, reports.csv_zip, reports.native\n"
+        "import reports.cli, reports.safe_csv\n"
+        "print([m for m in sys.modules if m == 'streamlit' or m.startswith('streamlit.') or m.startswith('ui')])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).parents[1])
+    assert result.stdout.strip() == "[]"
