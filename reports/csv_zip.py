@@ -22,9 +22,9 @@ def kpi_table(pack: MeetingPack) -> pd.DataFrame:
     """Return the headline figures as shown: figure, value text ("<5" when
     withheld) and definition, one row per KPI."""
     return pd.DataFrame({
-        "figure": [metric(key).label for key in PACK_KPIS],
-        "value": [display_kpi(key, pack.figures, pack.hidden, min_cell=pack.min_cell) for key in PACK_KPIS],
-        "definition": [metric(key).definition for key in PACK_KPIS],
+        "Figure": [metric(key).label for key in PACK_KPIS],
+        "Value": [display_kpi(key, pack.figures, pack.hidden, min_cell=pack.min_cell) for key in PACK_KPIS],
+        "Definition": [metric(key).definition for key in PACK_KPIS],
     })
 
 

@@ -189,11 +189,16 @@ def _chart_slide(prs, pack: MeetingPack, prepared: PreparedView) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
     title = prepared.key_message or prepared.view.title
     _set_title(slide, title, size=24 if len(title) <= LONG_TITLE_CHARS else 20)
-    trial = TRIAL_LIMITS_NOTE if prepared.spc is not None and prepared.spc.trial_limits else ""
-    _text_box(slide, left=MARGIN, top=Inches(1.4), width=SLIDE_WIDTH - 2 * MARGIN, height=Inches(0.4),
-              lines=[" · ".join(part for part in (prepared.view.title, prepared.caption, trial) if part)],
-              size=12, colour=NHS_MID_GREY)
     native = chart_for(prepared, min_cell=pack.min_cell)
+    trial = TRIAL_LIMITS_NOTE if prepared.spc is not None and prepared.spc.trial_limits else ""
+    gaps = ""
+    if (prepared.view.counts or prepared.view.rates) and any(
+        value is None for series in native.series if series.joined for value in series.values
+    ):
+        gaps = f"blank = withheld to protect individuals (fewer than {pack.min_cell})"
+    _text_box(slide, left=MARGIN, top=Inches(1.4), width=SLIDE_WIDTH - 2 * MARGIN, height=Inches(0.4),
+              lines=[" · ".join(part for part in (prepared.view.title, prepared.caption, trial, gaps) if part)],
+              size=12, colour=NHS_MID_GREY)
     _add_chart(slide, native, name=prepared.view.id)
     lines = [prepared.view.title]
     if prepared.caption:
@@ -247,7 +252,9 @@ def _add_chart(slide, native: NativeChart, *, name: str) -> None:
     value_axis.tick_labels.number_format_is_linked = False
     value_axis.has_major_gridlines = True
     value_axis.major_gridlines.format.line.color.rgb = _rgb("#E8EDEE")
-    if native.value_kind in VALUE_RANGES:
+    if native.number_format == SPC_NUMBER_FORMATS["percent"]:
+        value_axis.minimum_scale, value_axis.maximum_scale = 0, 100
+    elif native.value_kind in VALUE_RANGES:
         value_axis.minimum_scale, value_axis.maximum_scale = VALUE_RANGES[native.value_kind]
     category_axis = chart.category_axis
     if native.kind in ("bar", "stacked_bar"):
