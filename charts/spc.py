@@ -27,7 +27,7 @@ VARIATION_NAMES: dict[str, str] = {
     "concern": "Special cause: concern",
     "neutral": "Special cause: neither better nor worse",
 }
-BASELINE_NOTE = "Baseline: limits frozen after this"
+BASELINE_NOTE = "Baseline (shaded): limits frozen after it"
 PERCENT_UNITS = frozenset({"%", "percent"})
 
 
@@ -205,14 +205,15 @@ def _shade_baseline(fig: go.Figure, *, x: list, end: str, dated: bool) -> None:
     else:
         left, right = -0.5, x.index(end) + 0.5
     fig.add_vrect(x0=left, x1=right, fillcolor=NHS_MID_GREY, opacity=0.08, line_width=0, layer="below")
+    # Above the plot area, clear of the limit lines; the trial-limits note sits at the far right.
     fig.add_annotation(
-        x=right,
-        y=1,
+        x=left,
+        y=1.0,
         xref="x",
         yref="paper",
         text=BASELINE_NOTE,
         showarrow=False,
-        xanchor="right",
-        yanchor="top",
+        xanchor="left",
+        yanchor="bottom",
         font={"size": 13, "color": NHS_TEXT},
     )

@@ -11,13 +11,16 @@ from ui.cache import cached_query, cached_view
 from ui.frame import page_frame
 from ui.panel import show_view
 from ui.privacy import current_min_cell
+from ui.spc_panel import show_spc_view
 from views.reach import EVENT_REACH_VIEWS, EVENTS_TABLE_LABELS, NO_EVENTS, events_table
+from views.spc import SPC_ATTENDANCES
 
 filters = page_frame("Event reach")
 min_cell = current_min_cell()
 
 for view in EVENT_REACH_VIEWS:
     show_view(cached_view(view, filters=filters, min_cell=min_cell))
+show_spc_view(SPC_ATTENDANCES, filters=filters, min_cell=min_cell)
 
 st.subheader("Events in this period", anchor="events")
 table = events_table(cached_query(reach.events_table, filters=filters), min_cell=min_cell)

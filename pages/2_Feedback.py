@@ -12,6 +12,7 @@ from ui.cache import cached_query, cached_view
 from ui.frame import PROJECT_ROOT, page_frame
 from ui.panel import show_view
 from ui.privacy import current_min_cell
+from ui.spc_panel import show_spc_view
 from views.feedback import (
     FEEDBACK_VIEWS,
     NO_COMMENTS,
@@ -20,12 +21,14 @@ from views.feedback import (
     tagged_comments,
     theme_count_table,
 )
+from views.spc import SPC_EXCELLENT
 
 filters = page_frame("Feedback")
 min_cell = current_min_cell()
 
 for view in FEEDBACK_VIEWS:
     show_view(cached_view(view, filters=filters, min_cell=min_cell))
+show_spc_view(SPC_EXCELLENT, filters=filters, min_cell=min_cell)
 
 rules_file = DEFAULT_RULES_PATH.relative_to(PROJECT_ROOT)
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data_access.queries import trends
 from domain.metrics import ARCP_GROUPING
-from ui.cache import cached_view
+from ui.cache import cached_lookup, cached_view
 from ui.frame import page_frame
 from ui.panel import show_view
 from ui.privacy import current_min_cell
+from ui.spc_panel import show_spc_views
 from views.attainment import (
     BENCHMARK_NOTE,
     ENGAGEMENT_CAVEAT,
@@ -20,6 +22,7 @@ from views.attainment import (
     OUTCOME_VIEWS_BY_CATEGORY,
 )
 from views.base import ChartView
+from views.spc import SPC_MIN_POINTS, outcome_spc_views
 
 SECTIONS = (
     ("exam", "MRCPCH exams", "Pass rate: passes as a share of all members' results for that exam."),
@@ -54,6 +57,14 @@ for category, heading, explanation in SECTIONS:
     st.caption(explanation)
     for view in OUTCOME_VIEWS_BY_CATEGORY[category]:
         show(view)
+
+st.header("Quarterly trends (SPC)", anchor="spc", divider="blue")
+st.caption(
+    "Making Data Count XmR charts of each measure's rate per calendar quarter (January to March is Q1), "
+    f"for measures with at least {SPC_MIN_POINTS} quarters that can be shown. Quarters only partly inside "
+    "the dates, and quarters whose rate is withheld to protect individuals, are left out."
+)
+show_spc_views(outcome_spc_views(cached_lookup(trends.outcome_measures)), filters=filters, min_cell=min_cell)
 
 st.header("Outcomes by engagement", anchor="engagement", divider="blue")
 st.info(ENGAGEMENT_CAVEAT, icon=":material/info:")

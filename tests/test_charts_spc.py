@@ -7,7 +7,7 @@ import pytest
 
 from charts.common import EmptyChart
 from charts.palette import SPC_SYMBOLS, SPC_TARGET, SPC_VARIATION_COLOURS
-from charts.spc import TRIAL_LIMITS_NOTE, spc_chart
+from charts.spc import BASELINE_NOTE, TRIAL_LIMITS_NOTE, spc_chart
 from domain.spc import xmr
 
 VALUES = [100, 110, 95, 105, 98, 102, 130, 140, 150, 145, 160, 170, 180, 60]
@@ -88,3 +88,16 @@ def test_empty_spc_raises():
     """An empty table raises EmptyChart."""
     with pytest.raises(EmptyChart):
         spc_chart(_result().table.iloc[0:0], title="t", unit="attendances", trial_limits=False)
+
+
+def test_baseline_is_shaded_up_to_its_last_period():
+    """A baseline ending in the sixth month shades from half a month before the first to after the sixth."""
+    fig = _chart(_result(baseline_points=6), baseline_end=PERIODS[5])
+    (shade,) = fig.layout.shapes
+    assert pd.Timestamp(shade.x0) < PERIODS[0] < PERIODS[5] < pd.Timestamp(shade.x1) < PERIODS[6]
+    assert BASELINE_NOTE in [note.text for note in fig.layout.annotations]
+
+
+def test_no_baseline_shading_by_default():
+    """Without a baseline end the chart has no shaded region."""
+    assert not _chart(_result()).layout.shapes

@@ -104,12 +104,12 @@ def test_part_months_are_left_out_and_counted():
 
 
 def test_too_few_points_give_an_empty_state_naming_the_counts():
-    """Five shown months and one withheld: no chart, spc None, and a message with both numbers."""
+    """A month of 2, and the smallest month hidden to protect it, leave 4: no chart, both counts said."""
     result = prepared(attendance_rows([40, 44, 2, 42, 45, 39]))
     assert result.figure is None and result.spc is None
     assert tuple(result.table.columns) == SPC_COLUMNS and result.table.empty
-    assert f"at least {SPC_MIN_POINTS} whole months" in result.empty_message
-    assert "withheld to protect individuals" in result.empty_message
+    assert "4 whole months can be shown (2 months withheld to protect individuals)" in result.empty_message
+    assert f"at least {SPC_MIN_POINTS} are needed" in result.empty_message
 
 
 def test_no_rows_give_the_views_empty_message():
@@ -130,7 +130,7 @@ def test_excellent_rate_is_withheld_with_a_small_excellent_count():
 
 
 def test_direction_comes_from_the_registry():
-    """A spike is a concern in the ARCP unsatisfactory rate (lower is better), an improvement in a pass rate."""
+    """A spike is a concern for the ARCP unsatisfactory rate (lower is better), a gain for a pass rate."""
     quarters = [f"{2023 + q // 4} Q{q % 4 + 1}" for q in range(8)]
     events = [10, 11, 10, 9, 10, 11, 10, 60]
     rows = pd.DataFrame({"measure": "m", "period": quarters, "n": [100] * 8, "events": events,
@@ -218,7 +218,7 @@ def test_spc_views_come_in_page_order(engine):
 
 
 def test_monthly_attendances_fill_months_without_events(engine):
-    """A month with no events inside the dates is a 0, not a gap, and the part months are flagged."""
+    """A month with no events between two with events is a 0, not a gap; part months are flagged."""
     rows = FactRows(engine)
     for key, day in (("E1", dt.date(2025, 1, 20)), ("E3", dt.date(2025, 3, 5))):
         rows.event(key=key, date=day)
@@ -226,8 +226,8 @@ def test_monthly_attendances_fill_months_without_events(engine):
             rows.attendance(event=key, person=f"{key}-{person}")
     filters = Filters(date_from=dt.date(2025, 1, 15), date_to=dt.date(2025, 4, 30))
     frame = monthly_attendances(engine, filters=filters)
-    assert frame["attendances"].tolist() == [6, 0, 6, 0]
-    assert frame["whole_period"].tolist() == [False, True, True, True]
+    assert frame["attendances"].tolist() == [6, 0, 6]
+    assert frame["whole_period"].tolist() == [False, True, True]
 
 
 def test_spc_views_run_on_the_database(engine):
@@ -235,3 +235,29 @@ def test_spc_views_run_on_the_database(engine):
     for view in spc_views(engine):
         result = prepare_view(view, run_query(view, engine, filters=Filters()), min_cell=5, data_as_of=None)
         assert result.figure is None and result.empty_message
+
+
+def quarter_rows(events, *, n=40):
+    """Return rows shaped like ``quarterly_outcomes`` for one measure "m", from 2023 Q1."""
+    quarters = [f"{2023 + q // 4} Q{q % 4 + 1}" for q in range(len(events))]
+    return pd.DataFrame({"measure": "m", "period": quarters, "n": n, "events": events,
+                         "whole_period": True})
+
+
+EXAM = outcome_spc_view(measure="m", label="MRCPCH Clinical", category="exam")
+
+
+def test_a_withheld_quarter_keeps_its_place_on_the_axis():
+    """The quarterly axis lists a withheld quarter, but no value is drawn for it."""
+    result = prepared(quarter_rows([20, 22, 3, 21, 19, 23, 20, 22, 21]), view=EXAM)
+    axis = list(result.figure.layout.xaxis.categoryarray)
+    assert axis[:4] == ["2023 Q1", "2023 Q2", "2023 Q3", "2023 Q4"]
+    drawn = {x for trace in result.figure.data for x in (trace.x or ())}
+    assert "2023 Q3" not in drawn
+
+
+def test_more_than_a_third_withheld_gives_no_chart():
+    """With 4 of 10 quarters withheld the limits would span gaps, so there is no chart."""
+    result = prepared(quarter_rows([20, 2, 22, 3, 21, 19, 4, 23, 20, 1]), view=EXAM)
+    assert result.figure is None
+    assert "4 of 10 whole quarters are withheld" in result.empty_message

@@ -19,6 +19,7 @@ from data_access.db import make_engine, migrate, missing_sqlite_file, schema_is_
 from data_access.filters import Filters
 from data_access.queries import meta
 from views.base import ChartView, PreparedView, prepare_view
+from views.spc import prepare_spc_view
 
 # How long the data version may be stale, in seconds: short enough that a
 # finished import shows up almost at once, long enough that reruns from
@@ -57,6 +58,24 @@ def cached_view(view: ChartView, *, filters: Filters, min_cell: int | None) -> P
     threshold, so a rerun redraws without rebuilding figures."""
     url = database_url()
     return _prepared_view(url, view.id, filters, min_cell, _data_version(url), _view=view)
+
+
+def cached_spc_view(
+    view: ChartView,
+    *,
+    filters: Filters,
+    min_cell: int | None,
+    baseline_points: int | None = None,
+    target: float | None = None,
+) -> PreparedView:
+    """Return the SPC ``view`` prepared for ``filters`` with the limits frozen
+    after ``baseline_points`` periods (None: the whole series) and an optional
+    ``target``; built once per data version, filters, threshold, baseline
+    and target."""
+    url = database_url()
+    return _prepared_spc_view(
+        url, view.id, filters, min_cell, baseline_points, target, _data_version(url), _view=view
+    )
 
 
 def current_data_version() -> int:
@@ -132,6 +151,31 @@ def _prepared_view(
         url, "data_access.queries.meta.last_import_at", None, (), data_version, _fn=meta.last_import_at
     )
     return prepare_view(_view, rows, min_cell=min_cell, data_as_of=last_import)
+
+
+@st.cache_resource(max_entries=MAX_CACHED_RESULTS, show_spinner=False)
+def _prepared_spc_view(
+    url: str,
+    view_id: str,
+    filters: Filters,
+    min_cell: int | None,
+    baseline_points: int | None,
+    target: float | None,
+    data_version: int,
+    *,
+    _view: ChartView,
+) -> PreparedView:
+    query = _view.query
+    rows = _cached_result(
+        url, f"{query.__module__}.{query.__qualname__}", filters,
+        tuple(sorted(dict(_view.query_kwargs).items())), data_version, _fn=query,
+    )
+    last_import = _cached_result(
+        url, "data_access.queries.meta.last_import_at", None, (), data_version, _fn=meta.last_import_at
+    )
+    return prepare_spc_view(
+        _view, rows, min_cell=min_cell, data_as_of=last_import, baseline_points=baseline_points, target=target
+    )
 
 
 @st.cache_data(max_entries=MAX_CACHED_RESULTS, show_spinner=False)

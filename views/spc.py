@@ -17,8 +17,11 @@ How a series is built, in this order:
    the caption says how many periods were withheld and how many part
    periods were left out. Limits are then computed over the remaining
    periods in time order.
-4. With fewer than ``SPC_MIN_POINTS`` periods left there is no chart: the
-   empty state says how many periods were shown, withheld and left out.
+4. With fewer than ``SPC_MIN_POINTS`` periods left, or more than a third
+   of the whole periods withheld (the moving ranges would then mostly span
+   gaps), there is no chart: the empty state says how many periods were
+   shown, withheld and left out. On a quarterly chart a withheld quarter
+   keeps its place on the axis, so the gap shows.
 
 Attainment uses calendar quarters, not months: members' monthly results are
 mostly fewer than five, so monthly rates would nearly all be withheld.
@@ -53,6 +56,8 @@ from views.base import ChartView, PreparedView
 # Below this many shown periods an XmR chart says too little to be drawn;
 # from 6 to 11 the limits are trial limits (domain.spc).
 SPC_MIN_POINTS = 6
+# Above this share of withheld whole periods, the limits would rest on a series full of gaps.
+MAX_WITHHELD_SHARE = 1 / 3
 
 SERIES_COLUMNS = ["period", "value"]
 WHOLE = "whole_period"
@@ -157,15 +162,14 @@ def _month_range(first: dt.date, last: dt.date) -> list[dt.date]:
 def monthly_attendances(engine: Engine, *, filters: Filters) -> pd.DataFrame:
     """Return ``period`` (first of the month), ``attendances`` and
     ``whole_period`` for every month from the first to the last with
-    registrations, or from the filter's first to its last month when the
-    dates are set: a month without events has 0 attendances, not a gap."""
+    registrations: a month between them without events has 0 attendances,
+    not a gap. Months before the first are not filled, since no events
+    there may mean no data imported yet."""
     rows = reach.reach_by_month(engine, filters=filters)
     if rows.empty:
         return pd.DataFrame(columns=["period", "attendances", WHOLE])
-    first = filters.date_from or rows["month"].iloc[0]
-    last = filters.date_to or rows["month"].iloc[-1]
     counts = dict(zip(rows["month"], rows["attendances"], strict=True))
-    months = _month_range(min(first, rows["month"].iloc[0]), max(last, rows["month"].iloc[-1]))
+    months = _month_range(rows["month"].iloc[0], rows["month"].iloc[-1])
     return pd.DataFrame(
         {
             "period": months,
@@ -233,6 +237,11 @@ def shown_series(series: pd.DataFrame) -> pd.DataFrame:
     return series.loc[keep, SERIES_COLUMNS].reset_index(drop=True)
 
 
+def whole_series_periods(series: pd.DataFrame) -> list[dt.date | str]:
+    """Return every whole period of ``series`` in order, withheld ones included."""
+    return list(series.loc[series[WHOLE].astype(bool), "period"])
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -250,25 +259,48 @@ def series_note(counts: SeriesCounts, *, period_word: str) -> str:
     return "; ".join(parts)
 
 
+TOO_FEW_PREFIX = "Not enough data for an SPC chart: "
+TOO_FEW_ADVICE = " Choose a longer period, such as All time."
+
+
+def too_gappy(counts: SeriesCounts) -> bool:
+    """True when more than ``MAX_WITHHELD_SHARE`` of the whole periods are withheld."""
+    whole = counts.shown + counts.withheld
+    return whole > 0 and counts.withheld / whole > MAX_WITHHELD_SHARE
+
+
+def too_few_reason(counts: SeriesCounts, *, period_word: str) -> str:
+    """Return why a series cannot be an SPC chart, e.g. "2 whole quarters
+    can be shown (1 quarter withheld to protect individuals); at least 6 are
+    needed"."""
+    left_out = series_note(counts, period_word=period_word)
+    shown = f"{_plural(counts.shown, 'whole ' + period_word)} can be shown"
+    if counts.shown >= SPC_MIN_POINTS and too_gappy(counts):
+        return (
+            f"{counts.withheld} of {counts.shown + counts.withheld} whole {period_word}s are withheld to "
+            f"protect individuals; an SPC chart needs at least two thirds of them shown."
+        )
+    return shown + (f" ({left_out})" if left_out else "") + f"; at least {SPC_MIN_POINTS} are needed."
+
+
 def too_few_message(counts: SeriesCounts, *, period_word: str) -> str:
     """Return the empty state of a series too short for an SPC chart."""
-    left_out = series_note(counts, period_word=period_word)
-    return (
-        f"Not enough data for an SPC chart: it needs at least {SPC_MIN_POINTS} whole {period_word}s that can "
-        f"be shown, and these filters give {counts.shown}"
-        + (f" ({left_out})" if left_out else "")
-        + ". Choose a longer period, such as All time."
-    )
+    return TOO_FEW_PREFIX + too_few_reason(counts, period_word=period_word) + TOO_FEW_ADVICE
 
 
-def spc_figure(result: SpcResult, *, title: str, unit: str) -> go.Figure:
+def spc_figure(
+    result: SpcResult, *, title: str, unit: str, axis_periods: Sequence[dt.date | str]
+) -> go.Figure:
     """Return the XmR figure of ``result``, with 2-sigma lines and, for a
-    frozen baseline, the baseline shaded."""
+    frozen baseline, the baseline shaded. ``axis_periods`` are every whole
+    period in order, withheld ones included, so that a quarterly axis keeps
+    a withheld quarter's place (a month axis is a date axis and keeps it
+    anyway)."""
     table = result.table
     baseline_end = None
     if result.baseline_points < len(table):
         baseline_end = table["period"].iloc[result.baseline_points - 1]
-    return spc_chart(
+    figure = spc_chart(
         table,
         title=title,
         unit=unit,
@@ -277,6 +309,9 @@ def spc_figure(result: SpcResult, *, title: str, unit: str) -> go.Figure:
         sigma_lines=(result.lower_two_sigma, result.upper_two_sigma),
         baseline_end=baseline_end,
     )
+    if any(isinstance(period, str) for period in axis_periods):
+        figure.update_xaxes(categoryorder="array", categoryarray=[str(period) for period in axis_periods])
+    return figure
 
 
 def limits_text(result: SpcResult, *, unit: str) -> str:
@@ -396,7 +431,7 @@ def prepare_spc_view(
     note = series_note(counts, period_word=view.period_word)
     if note:
         text += f" · {note}"
-    if counts.shown < SPC_MIN_POINTS:
+    if counts.shown < SPC_MIN_POINTS or too_gappy(counts):
         return _empty(view, text, too_few_message(counts, period_word=view.period_word))
     if baseline_points is not None and not SPC_MIN_POINTS <= baseline_points <= counts.shown:
         raise ValueError(
@@ -418,7 +453,9 @@ def prepare_spc_view(
     return PreparedView(
         view=view,
         table=result.table,
-        figure=view.build(result, title=view.title, unit=view.unit),
+        figure=view.build(
+            result, title=view.title, unit=view.unit, axis_periods=whole_series_periods(series)
+        ),
         alt_text=view.alt_text(result, **described),
         key_message=view.key_message(result, **described),
         caption=text,
@@ -533,6 +570,11 @@ def baseline_choices(periods: Sequence[dt.date | str]) -> list[dt.date | str]:
     return list(periods[SPC_MIN_POINTS - 1 : -1])
 
 
+def _quoted(text: str) -> str:
+    """Return ``text`` as safe to echo in a message: letters, digits, spaces, dots and hyphens, at most 20."""
+    return re.sub(r"[^\w .-]", "", text)[:20]
+
+
 def parse_period(text: str, *, period_word: str) -> dt.date | str:
     """Return the period written as ``text`` ("2025-06" for a month,
     "2025-Q2" or "2025 Q2" for a quarter); ValueError with a plain message
@@ -540,11 +582,11 @@ def parse_period(text: str, *, period_word: str) -> dt.date | str:
     if period_word == "month":
         match = _MONTH_TEXT.match(text)
         if match is None or not 1 <= int(match[2]) <= 12:
-            raise ValueError(f"“{text}” is not a month written like 2025-06")
+            raise ValueError(f"“{_quoted(text)}” is not a month written like 2025-06")
         return dt.date(int(match[1]), int(match[2]), 1)
     match = _QUARTER_TEXT.match(text)
     if match is None:
-        raise ValueError(f"“{text}” is not a quarter written like 2025-Q2")
+        raise ValueError(f"“{_quoted(text)}” is not a quarter written like 2025-Q2")
     return f"{match[1]} Q{match[2]}"
 
 
