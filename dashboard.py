@@ -20,7 +20,7 @@ from ui.frame import page_frame
 from ui.notices import change_text, date_range_text
 from ui.panel import show_view
 from ui.privacy import current_min_cell
-from views.overview import OVERVIEW_VIEWS, key_messages, shown_kpis
+from views.overview import OVERVIEW_VIEWS, key_messages, regions_reached, shown_kpis
 
 # The Overview tiles, in reading order: reach first, then experience, then coverage.
 TILE_ROWS = (
@@ -85,11 +85,10 @@ st.caption("  \n".join(notes))
 
 regions = cached_lookup(meta.region_options)
 by_region = cached_query(reach.attendances_by_region, filters=filters)
-training_regions = set(regions.loc[regions["is_training_region"], "code"])
-regions_reached = int((by_region["region"].isin(training_regions) & (by_region["attendances"] > 0)).sum())
+reached = regions_reached(by_region, regions=regions)
 
 st.subheader("Key messages", anchor="key-messages")
-st.markdown(key_messages(figures, hidden, regions_reached=regions_reached, min_cell=min_cell))
+st.markdown(key_messages(figures, hidden, regions_reached=reached, min_cell=min_cell))
 
 for view in OVERVIEW_VIEWS:
     show_view(cached_view(view, filters=filters, min_cell=min_cell))

@@ -33,5 +33,8 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """Return ``df`` as UTF-8 CSV bytes (with a byte-order mark, so Excel reads
-    accents correctly) after neutralising formula-like text."""
-    return neutralise_frame(df).to_csv(index=False).encode("utf-8-sig")
+    accents correctly) after neutralising formula-like text.
+
+    Rows end in CRLF (RFC 4180), so that a cell holding a lone carriage
+    return is quoted rather than read as the end of its row."""
+    return neutralise_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

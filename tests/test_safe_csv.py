@@ -26,3 +26,13 @@ def test_csv_bytes_round_trip_keeps_values_safe():
     back = pd.read_csv(io.BytesIO(csv_bytes(frame)), encoding="utf-8-sig")
     assert back["comment"].tolist() == ["'=1+1", "fine"]
     assert back["n"].tolist() == [-1, 2]
+
+
+@pytest.mark.parametrize("text", ["\rReturn title", "two\nlines", "tab\there"])
+def test_csv_bytes_keeps_line_breaks_inside_their_cell(text):
+    """A cell holding a carriage return, newline or tab reads back as one cell of one row."""
+    frame = pd.DataFrame({"title": [text, "next"], "n": [1, 2]})
+    back = pd.read_csv(io.BytesIO(csv_bytes(frame)), encoding="utf-8-sig", keep_default_na=False)
+    assert back["n"].tolist() == [1, 2]
+    assert back["title"].tolist()[1] == "next"
+    assert back["title"].tolist()[0].lstrip("'") == text

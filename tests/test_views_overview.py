@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from data_access.filters import Filters
-from views.overview import key_messages, shown_kpis
+from views.overview import key_messages, regions_reached, shown_kpis
 
 FIGURES = {
     "events": 45,
@@ -75,3 +77,10 @@ def test_internal_view_shows_small_figures():
     figures, hidden = shown_kpis(SMALL, filters=Filters(stages=("st1",)), min_cell=None)
     assert hidden == frozenset()
     assert figures["unique_participants"] == 3
+
+
+def test_regions_reached_counts_training_regions_with_attendances():
+    """Only training regions with at least one attendance count; Overseas and empty regions do not."""
+    regions = pd.DataFrame({"code": ["LDN", "WM", "OVS"], "is_training_region": [True, True, False]})
+    by_region = pd.DataFrame({"region": ["LDN", "WM", "OVS"], "attendances": [3, 0, 40]})
+    assert regions_reached(by_region, regions=regions) == 1

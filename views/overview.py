@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pandas as pd
+
 from data_access.filters import Filters
 from domain.suppression import suppress_kpis
 from views.reach import REACH_BY_MONTH
@@ -32,6 +34,13 @@ def shown_kpis(
     if min_cell is None:
         return dict(figures), frozenset()
     return suppress_kpis(figures, min_cell=min_cell, whole_organisation=is_whole_organisation(filters))
+
+
+def regions_reached(by_region: pd.DataFrame, *, regions: pd.DataFrame) -> int:
+    """Return how many training regions have at least one attendance, from
+    the rows of ``reach.attendances_by_region`` and ``meta.region_options``."""
+    training_regions = set(regions.loc[regions["is_training_region"], "code"])
+    return int((by_region["region"].isin(training_regions) & (by_region["attendances"] > 0)).sum())
 
 
 def key_messages(
