@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from ui.meeting import meeting_css, presentation_figure, present_from_query, present_query
+from ui.meeting import (
+    meeting_css,
+    present_from_query,
+    present_query,
+    presentation_figure,
+    screen_reader_only_key,
+)
 
 
 def sample_figure() -> go.Figure:
@@ -78,6 +84,13 @@ def test_css_hides_sidebar_and_page_controls():
     for selector in (".stSidebar", ".stExpandSidebarButton", ":has(.stDownloadButton)", ":has(.stExpander)",
                      ":has(.stTextInput)"):
         assert selector in css
+
+
+def test_css_keeps_screen_reader_text_out_of_view():
+    """Containers keyed for screen readers only are clipped to nothing, not removed with display: none."""
+    rule = next(line for line in meeting_css().splitlines() if screen_reader_only_key("") in line)
+    assert "clip-path: inset(50%)" in rule
+    assert "display: none" not in rule
 
 
 def test_presentation_figure_scales_every_font():

@@ -137,6 +137,9 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON, admin_only: bool = F
         filters, preset, notices = _sidebar_filters(regions, stages, event_types, today=dt.date.today())
 
     st.title(title)
+    if meeting and admin_only:
+        st.info(ADMIN_PAGE_NOTICE, icon=":material/co_present:")
+        st.stop()
     summary = filter_summary_text(
         filters,
         period_label=PRESET_LABELS[preset],
@@ -148,12 +151,10 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON, admin_only: bool = F
         draw_meeting_context(summary=summary, data_as_of=data_as_of_text(last_import))
     else:
         st.caption(f"{summary}  \n{data_as_of_text(last_import)}")
-    link_notice = meeting_notice()
-    for notice in [*notices, *([link_notice] if link_notice else [])]:
+    if (link_notice := meeting_notice()) is not None:
+        notices.append(link_notice)
+    for notice in notices:
         st.warning(notice, icon=":material/link_off:")
-    if meeting and admin_only:
-        st.info(ADMIN_PAGE_NOTICE, icon=":material/co_present:")
-        st.stop()
     draw_privacy_switch()
     if demo_present:
         st.info(DEMO_BANNER, icon=":material/science:")

@@ -7,7 +7,8 @@ switched on with the sidebar switch or a link with ``?present=1``; the
 choice lives in session state, so it survives page switches, and the frame
 mirrors it in the URL, so a shared link opens in meeting mode too.
 
-The parsing and the style sheet are pure functions; the rest draws.
+The link parsing, the style sheet and the chart copy with larger fonts are
+pure functions; the rest draws.
 """
 
 from __future__ import annotations
@@ -29,9 +30,7 @@ SWITCH_HELP = (
     "opens it directly."
 )
 EXIT_LABEL = "Exit meeting mode"
-ADMIN_PAGE_NOTICE = (
-    "**Meeting mode shows the dashboards only.** Exit meeting mode to use this page."
-)
+ADMIN_PAGE_NOTICE = "**Meeting mode shows the dashboards only.** Exit meeting mode to use this page."
 
 # Root font size in meeting mode, in CSS pixels (Streamlit's default is 16):
 # every Streamlit size is in rem, so this one number scales all the type.
@@ -42,7 +41,13 @@ CHART_FONT_SCALE = MEETING_ROOT_FONT_PX / 16
 # Streamlit's stable element class names (``st-key-...`` for keyed
 # elements, ``stDownloadButton`` and the like for element types). Hidden in
 # meeting mode: the sidebar, and the controls a page draws itself.
-_HIDDEN_CHROME = (".stSidebar", ".stExpandSidebarButton", ".stSidebarCollapseButton", ".stElementToolbar")
+_HIDDEN_CHROME = (
+    ".stSidebar",
+    ".stExpandSidebarButton",
+    ".stSidebarCollapseButton",
+    ".stElementToolbar",
+    ".stMain .stExpander",
+)
 _HIDDEN_CONTROLS = (
     ".stDownloadButton",
     ".stExpander",
@@ -54,6 +59,8 @@ _HIDDEN_CONTROLS = (
 )
 CONTEXT_KEY = "meeting-context"
 BAR_KEY = "meeting-bar"
+# Containers whose keys start with this are read by screen readers but not shown.
+SCREEN_READER_ONLY_PREFIX = "meeting-sr-"
 
 _STATE_KEY = "meeting_mode"
 _NOTICE_KEY = "meeting_mode_notice"
@@ -98,6 +105,8 @@ def meeting_css(*, root_font_px: int = MEETING_ROOT_FONT_PX) -> str:
         f"{chrome} {{ display: none !important; }}\n"
         f"{controls} {{ display: none !important; }}\n"
         f".st-key-{CONTEXT_KEY} p {{ font-size: 1.1rem; }}\n"
+        f'[class*="st-key-{SCREEN_READER_ONLY_PREFIX}"] {{ position: absolute !important; width: 1px; '
+        "height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }\n"
         "</style>"
     )
 
@@ -147,6 +156,11 @@ def _scaled_size(size: Any, scale: float) -> Any:
     return round(size * scale, 1) if isinstance(size, int | float) else size
 
 
+def screen_reader_only_key(name: str) -> str:
+    """Return the key of a container that meeting mode shows to screen readers only."""
+    return f"{SCREEN_READER_ONLY_PREFIX}{name}"
+
+
 def meeting_mode_on() -> bool:
     """True when this browser session is in meeting mode."""
     return bool(st.session_state.get(_STATE_KEY, False))
@@ -184,7 +198,9 @@ def draw_meeting_bar(pages: Sequence[tuple[str, str]], *, query: Mapping[str, Se
         for path, label in pages:
             st.page_link(path, label=label, query_params=dict(query))
         st.space("stretch")
-        st.button(EXIT_LABEL, key=_EXIT_KEY, on_click=_set_mode, args=(False,), icon=":material/close_fullscreen:")
+        st.button(
+            EXIT_LABEL, key=_EXIT_KEY, on_click=_set_mode, args=(False,), icon=":material/close_fullscreen:"
+        )
 
 
 def draw_meeting_context(*, summary: str, data_as_of: str) -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from charts.palette import PLOTLY_CONFIG
 from reports.safe_csv import csv_bytes
-from ui.meeting import meeting_mode_on, presentation_figure
+from ui.meeting import meeting_mode_on, presentation_figure, screen_reader_only_key
 from views.base import PreparedView
 
 
@@ -16,8 +16,9 @@ def show_view(prepared: PreparedView) -> None:
     point), the chart or its empty-state message, the caption with n and
     "data as of", the generated text description, and a data expander.
 
-    In meeting mode only the key message, the chart and the caption: no
-    chart toolbar, description or data expander on the shared screen.
+    In meeting mode only the key message, the chart and the caption show:
+    no chart toolbar or data expander, and the description is kept for
+    screen readers only.
     """
     view = prepared.view
     meeting = meeting_mode_on()
@@ -36,9 +37,12 @@ def show_view(prepared: PreparedView) -> None:
             st.plotly_chart(prepared.figure, config=PLOTLY_CONFIG, key=f"chart-{view.id}")
         if prepared.caption:
             st.caption(prepared.caption)
+        description = f"Chart description: {prepared.alt_text}"
         if meeting:
+            with st.container(key=screen_reader_only_key(view.id)):
+                st.caption(description)
             return
-        st.caption(f"Chart description: {prepared.alt_text}")
+        st.caption(description)
         with st.expander(f"Data behind this chart: {view.title}"):
             st.dataframe(prepared.table, hide_index=True)
             st.download_button(

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
 from tests.apptest.support import ROOT, RUN_TIMEOUT_SECONDS
-from ui.meeting import ADMIN_PAGE_NOTICE, EXIT_LABEL
+from ui.meeting import ADMIN_PAGE_NOTICE, EXIT_LABEL, screen_reader_only_key
 
 EXACT_SWITCH = "privacy_exact_toggle"
 MEETING_SWITCH = "meeting_toggle"
@@ -61,19 +61,32 @@ def test_filters_and_data_as_of_follow_the_title(meeting_overview):
     assert "Data as of " in context
 
 
-def test_meeting_overview_has_no_downloads_expanders_or_descriptions(meeting_overview):
-    """Charts come without their data expander, CSV download or text description."""
+def view_blocks(at) -> list[Block]:
+    blocks = [child for child in at.main.children.values() if isinstance(child, Block)]
+    return [block for block in blocks if block.get("plotly_chart")]
+
+
+def test_meeting_overview_has_no_downloads_or_expanders(meeting_overview):
+    """Charts come without their data expander or CSV download."""
     at = meeting_overview
     assert at.get("plotly_chart")
     assert not at.get("download_button")
     assert not at.expander
-    assert not [caption for caption in at.caption if caption.value.startswith("Chart description")]
+
+
+def test_chart_descriptions_are_for_screen_readers_only(meeting_overview):
+    """Each chart's text description sits in its screen-reader-only container, not on screen."""
+    for block in view_blocks(meeting_overview):
+        shown = [child for child in block.children.values() if child.type == "caption"]
+        assert not [caption for caption in shown if caption.value.startswith("Chart description")]
+        hidden = next(child for child in block.children.values() if isinstance(child, Block))
+        assert hidden.key == screen_reader_only_key(block.key.removeprefix("view-"))
+        assert hidden.caption[0].value.startswith("Chart description: ")
 
 
 def test_every_chart_has_one_key_message_above_it(meeting_overview):
     """Each chart's container holds one subheader, before the chart, and nothing else titled."""
-    blocks = [child for child in meeting_overview.main.children.values() if isinstance(child, Block)]
-    views = [block for block in blocks if block.get("plotly_chart")]
+    views = view_blocks(meeting_overview)
     assert views
     for block in views:
         kinds = [child.type for child in block.children.values()]

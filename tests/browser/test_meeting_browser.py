@@ -21,7 +21,8 @@ CONTEXT = f".st-key-{CONTEXT_KEY}"
 
 def wait_for_meeting(page) -> None:
     """Wait until the app has drawn meeting mode's page bar and its script is not running."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=APP_TIMEOUT_MS)
+    idle_app = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    page.wait_for_selector(idle_app, timeout=APP_TIMEOUT_MS)
     page.wait_for_selector(BAR, timeout=APP_TIMEOUT_MS)
 
 
@@ -31,10 +32,17 @@ def open_meeting(page, url: str) -> None:
     wait_for_meeting(page)
 
 
+FONT_PX = "selector => parseFloat(getComputedStyle(document.querySelector(selector)).fontSize)"
+
+
 def font_px(page, selector: str) -> float:
-    return page.evaluate(
-        "selector => parseFloat(getComputedStyle(document.querySelector(selector)).fontSize)", selector
-    )
+    return page.evaluate(FONT_PX, selector)
+
+
+def wait_until_larger(page, selector: str, normal_px: float) -> None:
+    """Wait until the first ``selector`` element's font is larger than ``normal_px``; time out if never."""
+    larger = f"([selector, normal]) => ({FONT_PX})(selector) > normal"
+    page.wait_for_function(larger, arg=[selector, normal_px], timeout=APP_TIMEOUT_MS)
 
 
 def test_present_link_shows_no_sidebar(app_server, page):
@@ -51,6 +59,9 @@ def test_meeting_mode_uses_larger_type(app_server, page):
     wait_for_app(page)
     normal_title, normal_body = font_px(page, "h1"), font_px(page, ".stMain p")
     open_meeting(page, f"{app_server}/?present=1")
+    # The style sheet can land a moment after the page bar.
+    wait_until_larger(page, "h1", normal_title)
+    wait_until_larger(page, ".stMain p", normal_body)
     assert font_px(page, "h1") > normal_title
     assert font_px(page, ".stMain p") > normal_body
 
