@@ -9,7 +9,7 @@ from ui.meeting import (
     meeting_css,
     present_from_query,
     present_query,
-    presentation_figure,
+    presentation_spec,
     screen_reader_only_key,
 )
 
@@ -93,9 +93,9 @@ def test_css_keeps_screen_reader_text_out_of_view():
     assert "display: none" not in rule
 
 
-def test_presentation_figure_scales_every_font():
+def test_presentation_spec_scales_every_font():
     """Layout, title, axis title and bar text fonts, and the bar-text minimum, are multiplied by the scale."""
-    scaled = presentation_figure(sample_figure(), scale=2)
+    scaled = go.Figure(presentation_spec(sample_figure(), scale=2))
     assert scaled.layout.font.size == 32
     assert scaled.layout.title.font.size == 44
     assert scaled.layout.xaxis.title.font.size == 36
@@ -103,19 +103,30 @@ def test_presentation_figure_scales_every_font():
     assert scaled.layout.uniformtext.minsize == 24
 
 
-def test_presentation_figure_sizes_ticks_and_legend_and_height():
+def test_presentation_spec_sizes_ticks_and_legend_and_height():
     """Ticks and legend without a size of their own get the scaled base size; the height scales too."""
-    scaled = presentation_figure(sample_figure(), scale=2)
+    scaled = go.Figure(presentation_spec(sample_figure(), scale=2))
     assert scaled.layout.xaxis.tickfont.size == 32
-    assert scaled.layout.yaxis.tickfont.size == 32
     assert scaled.layout.legend.font.size == 32
     assert scaled.layout.height == 800
 
 
-def test_presentation_figure_leaves_other_sizes_and_the_original_alone():
+def test_presentation_spec_keeps_an_explicit_tick_size_scaled():
+    """An axis that names its own tick size keeps that size, scaled, rather than the base size."""
+    figure = sample_figure().update_yaxes(tickfont={"size": 10})
+    assert go.Figure(presentation_spec(figure, scale=2)).layout.yaxis.tickfont.size == 20
+
+
+def test_presentation_spec_uses_plotly_default_without_a_base_font():
+    """A figure with no base font size scales Plotly's default of 12 px."""
+    figure = go.Figure(go.Bar(x=["a"], y=[1]))
+    assert presentation_spec(figure, scale=2)["layout"]["font"]["size"] == 24
+
+
+def test_presentation_spec_leaves_other_sizes_and_the_original_alone():
     """Line widths are not fonts, and the cached original figure keeps its sizes."""
     original = sample_figure()
-    scaled = presentation_figure(original, scale=2)
+    scaled = go.Figure(presentation_spec(original, scale=2))
     assert scaled.data[0].marker.line.width == 2
     assert original.layout.title.font.size == 22
     assert original.layout.height == 400

@@ -36,7 +36,6 @@ from ui.filters import (
     query_from_filters,
     toggle_group,
 )
-from ui.notices import DEMO_BANNER, data_as_of_text, filter_summary_text, page_label, page_sort_key
 from ui.meeting import (
     ADMIN_PAGE_NOTICE,
     PRESENT_PARAM,
@@ -48,6 +47,7 @@ from ui.meeting import (
     present_query,
     read_meeting_link,
 )
+from ui.notices import DEMO_BANNER, data_as_of_text, filter_summary_text, page_label, page_sort_key
 from ui.privacy import draw_privacy_switch
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -37,6 +37,7 @@ ADMIN_PAGE_NOTICE = "**Meeting mode shows the dashboards only.** Exit meeting mo
 MEETING_ROOT_FONT_PX = 22
 # Chart fonts are in pixels, so they are scaled by the same factor.
 CHART_FONT_SCALE = MEETING_ROOT_FONT_PX / 16
+PLOTLY_DEFAULT_FONT_PX = 12
 
 # Streamlit's stable element class names (``st-key-...`` for keyed
 # elements, ``stDownloadButton`` and the like for element types). Hidden in
@@ -111,28 +112,25 @@ def meeting_css(*, root_font_px: int = MEETING_ROOT_FONT_PX) -> str:
     )
 
 
-def presentation_figure(figure: go.Figure, *, scale: float = CHART_FONT_SCALE) -> go.Figure:
-    """Return a copy of ``figure`` with every font size, the minimum size of
-    bar text and the height multiplied by ``scale``; ``figure`` is left as it
-    is (it may be a cached one)."""
+def presentation_spec(figure: go.Figure, *, scale: float = CHART_FONT_SCALE) -> dict[str, Any]:
+    """Return ``figure`` as a Plotly dict with every font size, the minimum
+    size of bar text and the height multiplied by ``scale``; ``figure``
+    itself (maybe a cached one) is left as it is. ``st.plotly_chart`` takes
+    the dict and validates it once."""
     spec = figure.to_dict()
-    spec.setdefault("layout", {}).setdefault("font", {}).setdefault("size", 12)
-    scaled = go.Figure(_scaled_fonts(spec, scale, in_font=False))
+    spec.setdefault("layout", {}).setdefault("font", {}).setdefault("size", PLOTLY_DEFAULT_FONT_PX)
+    scaled = _scaled_fonts(spec, scale, in_font=False)
+    layout = scaled["layout"]
     # Streamlit's chart theme sizes ticks and legends that name no size of
     # their own, so they get the scaled base size explicitly.
-    base = scaled.layout.font.size
-
-    def size_ticks(axis: Any) -> None:
-        if axis.tickfont.size is None:
-            axis.tickfont.size = base
-
-    scaled.for_each_xaxis(size_ticks)
-    scaled.for_each_yaxis(size_ticks)
-    if scaled.layout.legend.font.size is None:
-        scaled.layout.legend.font.size = base
+    base = layout["font"]["size"]
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            axis.setdefault("tickfont", {}).setdefault("size", base)
+    layout.setdefault("legend", {}).setdefault("font", {}).setdefault("size", base)
     # Larger labels and legends would otherwise squeeze the plot area.
-    if scaled.layout.height is not None:
-        scaled.layout.height = round(scaled.layout.height * scale)
+    if "height" in layout:
+        layout["height"] = round(layout["height"] * scale)
     return scaled
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from charts.palette import PLOTLY_CONFIG
 from reports.safe_csv import csv_bytes
-from ui.meeting import meeting_mode_on, presentation_figure, screen_reader_only_key
+from ui.meeting import meeting_mode_on, presentation_spec, screen_reader_only_key
 from views.base import PreparedView
 
 
@@ -27,14 +27,10 @@ def show_view(prepared: PreparedView) -> None:
         if prepared.figure is None:
             st.info(prepared.empty_message or "Nothing to show for these filters.", icon=":material/info:")
             return
+        figure, config = prepared.figure, PLOTLY_CONFIG
         if meeting:
-            st.plotly_chart(
-                presentation_figure(prepared.figure),
-                config={**PLOTLY_CONFIG, "displayModeBar": False},
-                key=f"chart-{view.id}",
-            )
-        else:
-            st.plotly_chart(prepared.figure, config=PLOTLY_CONFIG, key=f"chart-{view.id}")
+            figure, config = presentation_spec(figure), {**PLOTLY_CONFIG, "displayModeBar": False}
+        st.plotly_chart(figure, config=config, key=f"chart-{view.id}")
         if prepared.caption:
             st.caption(prepared.caption)
         description = f"Chart description: {prepared.alt_text}"
