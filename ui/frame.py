@@ -4,7 +4,9 @@
 in the sidebar and the data notices above the page, and returns the selected
 ``Filters``. The filters live in session state, so they survive page
 switches, and are mirrored in the URL (see ``ui.filters``), so a link
-reproduces the view on any page.
+reproduces the view on any page. In meeting mode (see ``ui.meeting``) the
+frame draws no sidebar: a bar of page links and the exit button instead, and
+the filters and "data as of" in a box under the title.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from data_access.config import ConfigError
 from data_access.filters import Filters
 from data_access.queries import meta
 from domain.periods import preset_range
-from ui.auth import page_visible, require_login
+from ui.auth import ADMIN_PAGES, page_visible, require_login
 from ui.cache import cached_lookup
 from ui.filters import (
     DEFAULT_PRESET,
@@ -33,6 +35,17 @@ from ui.filters import (
     filters_from_query,
     query_from_filters,
     toggle_group,
+)
+from ui.meeting import (
+    ADMIN_PAGE_NOTICE,
+    PRESENT_PARAM,
+    draw_meeting_bar,
+    draw_meeting_context,
+    draw_meeting_switch,
+    meeting_mode_on,
+    meeting_notice,
+    present_query,
+    read_meeting_link,
 )
 from ui.notices import DEMO_BANNER, data_as_of_text, filter_summary_text, page_label, page_sort_key
 from ui.privacy import draw_privacy_switch
@@ -87,13 +100,22 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON, admin_only: bool = F
     """Draw the frame of a page titled ``title`` and return the global filters.
 
     Must be the first Streamlit call on every page. Stops the page with a
-    plain message when the database cannot be read, and with "not permitted"
-    for a viewer on an ``admin_only`` page.
+    plain message when the database cannot be read, with "not permitted"
+    for a viewer on an ``admin_only`` page, and with a pointer to the exit
+    on an ``admin_only`` page in meeting mode.
     """
-    st.set_page_config(page_title=f"{title} · Soft Landing", page_icon=str(icon), layout="wide")
+    read_meeting_link({name: st.query_params.get_all(name) for name in st.query_params})
+    meeting = meeting_mode_on()
+    st.set_page_config(
+        page_title=f"{title} · Soft Landing",
+        page_icon=str(icon),
+        layout="wide",
+        initial_sidebar_state="collapsed" if meeting else "auto",
+    )
     require_access(admin_only=admin_only)
     st.logo(str(LOGO), icon_image=str(PAGE_ICON), size="large")
-    _navigation()
+    if not meeting:
+        _navigation()
     try:
         regions = cached_lookup(meta.region_options)
         stages = cached_lookup(meta.stage_options)
@@ -108,9 +130,16 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON, admin_only: bool = F
         )
         st.stop()
 
-    filters, preset, notices = _sidebar_filters(regions, stages, event_types, today=dt.date.today())
+    if meeting:
+        filters, preset, notices = _session_filters(regions, stages, event_types, today=dt.date.today())
+        draw_meeting_bar(_page_entries(dashboards_only=True), query=_mirror_in_url(filters, preset))
+    else:
+        filters, preset, notices = _sidebar_filters(regions, stages, event_types, today=dt.date.today())
 
     st.title(title)
+    if meeting and admin_only:
+        st.info(ADMIN_PAGE_NOTICE, icon=":material/co_present:")
+        st.stop()
     summary = filter_summary_text(
         filters,
         period_label=PRESET_LABELS[preset],
@@ -118,7 +147,12 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON, admin_only: bool = F
         stage_labels=_labels(stages, "label"),
         type_labels=_labels(event_types, "label"),
     )
-    st.caption(f"{summary}  \n{data_as_of_text(last_import)}")
+    if meeting:
+        draw_meeting_context(summary=summary, data_as_of=data_as_of_text(last_import))
+    else:
+        st.caption(f"{summary}  \n{data_as_of_text(last_import)}")
+    if (link_notice := meeting_notice()) is not None:
+        notices.append(link_notice)
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")
     draw_privacy_switch()
@@ -127,19 +161,40 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON, admin_only: bool = F
     return filters
 
 
-def _navigation() -> None:
+def _page_entries(*, dashboards_only: bool = False) -> list[tuple[str, str]]:
     # Viewers never see admin pages in the menu; the pages also refuse them.
-    visible = [path for path in PAGES_DIR.glob("*.py") if page_visible(path.name)]
+    # Meeting mode links to the dashboards only.
+    visible = [
+        path
+        for path in PAGES_DIR.glob("*.py")
+        if page_visible(path.name) and not (dashboards_only and path.name in ADMIN_PAGES)
+    ]
     page_files = sorted(visible, key=lambda path: page_sort_key(path.name))
+    return [(ENTRY_SCRIPT.name, ENTRY_LABEL)] + [
+        (f"{PAGES_DIR.name}/{path.name}", page_label(path.name)) for path in page_files
+    ]
+
+
+def _navigation() -> None:
     with st.sidebar:
-        st.page_link(ENTRY_SCRIPT.name, label=ENTRY_LABEL, width="stretch")
-        for path in page_files:
-            st.page_link(f"{PAGES_DIR.name}/{path.name}", label=page_label(path.name), width="stretch")
+        for path, label in _page_entries():
+            st.page_link(path, label=label, width="stretch")
+        draw_meeting_switch()
 
 
-def _sidebar_filters(
+def _session_filters(
     regions: pd.DataFrame, stages: pd.DataFrame, event_types: pd.DataFrame, *, today: dt.date
 ) -> tuple[Filters, str, list[str]]:
+    # Meeting mode draws no filter widgets: the session's filters stand.
+    state = st.session_state
+    _read_filter_link(regions, stages, event_types, today=today)
+    filters, preset = state[_STATE_KEY]
+    return filters, preset, list(state[_NOTICES_KEY])
+
+
+def _read_filter_link(
+    regions: pd.DataFrame, stages: pd.DataFrame, event_types: pd.DataFrame, *, today: dt.date
+) -> None:
     state = st.session_state
     if _STATE_KEY not in state:
         # First run of this browser session: the URL decides.
@@ -152,6 +207,13 @@ def _sidebar_filters(
         )
         state[_STATE_KEY] = (_resolve_dates(from_link, preset, today=today), preset)
         state[_NOTICES_KEY] = notices
+
+
+def _sidebar_filters(
+    regions: pd.DataFrame, stages: pd.DataFrame, event_types: pd.DataFrame, *, today: dt.date
+) -> tuple[Filters, str, list[str]]:
+    state = st.session_state
+    _read_filter_link(regions, stages, event_types, today=today)
     previous, previous_preset = state[_STATE_KEY]
     _seed_widgets(previous, previous_preset)
 
@@ -318,15 +380,17 @@ def _reset_widgets() -> None:
     state[_PERIOD_KEY] = DEFAULT_PRESET
 
 
-def _mirror_in_url(filters: Filters, preset: str) -> None:
-    wanted = query_from_filters(filters, preset=preset)
-    current = {name: st.query_params.get_all(name) for name in FILTER_PARAMS if name in st.query_params}
+def _mirror_in_url(filters: Filters, preset: str) -> dict[str, list[str]]:
+    """Write the filters and meeting mode in the URL; return those parameters."""
+    managed = (*FILTER_PARAMS, PRESENT_PARAM)
+    wanted = {**query_from_filters(filters, preset=preset), **present_query(on=meeting_mode_on())}
+    current = {name: st.query_params.get_all(name) for name in managed if name in st.query_params}
     # Writing only on change keeps the browser history to one entry per view.
-    if current == wanted:
-        return
-    # Parameters that are not filters (e.g. a presentation switch) are kept.
-    others = {name: st.query_params.get_all(name) for name in st.query_params if name not in FILTER_PARAMS}
-    st.query_params.from_dict({**others, **wanted})
+    if current != wanted:
+        # Any other parameters are kept.
+        others = {name: st.query_params.get_all(name) for name in st.query_params if name not in managed}
+        st.query_params.from_dict({**others, **wanted})
+    return wanted
 
 
 def _day(day: dt.date | None, missing: str) -> str:

@@ -7,23 +7,38 @@ import streamlit as st
 
 from charts.palette import PLOTLY_CONFIG
 from reports.safe_csv import csv_bytes
+from ui.meeting import meeting_mode_on, presentation_spec, screen_reader_only_key
 from views.base import PreparedView
 
 
 def show_view(prepared: PreparedView) -> None:
     """Render ``prepared``: its key message as the title (the title states the
     point), the chart or its empty-state message, the caption with n and
-    "data as of", the generated text description, and a data expander."""
+    "data as of", the generated text description, and a data expander.
+
+    In meeting mode only the key message, the chart and the caption show:
+    no chart toolbar or data expander, and the description is kept for
+    screen readers only.
+    """
     view = prepared.view
+    meeting = meeting_mode_on()
     with st.container(key=f"view-{view.id}"):
         st.subheader(prepared.key_message or view.title, anchor=view.id)
         if prepared.figure is None:
             st.info(prepared.empty_message or "Nothing to show for these filters.", icon=":material/info:")
             return
-        st.plotly_chart(prepared.figure, config=PLOTLY_CONFIG, key=f"chart-{view.id}")
+        figure, config = prepared.figure, PLOTLY_CONFIG
+        if meeting:
+            figure, config = presentation_spec(figure), {**PLOTLY_CONFIG, "displayModeBar": False}
+        st.plotly_chart(figure, config=config, key=f"chart-{view.id}")
         if prepared.caption:
             st.caption(prepared.caption)
-        st.caption(f"Chart description: {prepared.alt_text}")
+        description = f"Chart description: {prepared.alt_text}"
+        if meeting:
+            with st.container(key=screen_reader_only_key(view.id)):
+                st.caption(description)
+            return
+        st.caption(description)
         with st.expander(f"Data behind this chart: {view.title}"):
             st.dataframe(prepared.table, hide_index=True)
             st.download_button(

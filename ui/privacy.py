@@ -12,6 +12,7 @@ import streamlit as st
 
 from data_access.config import ConfigError, min_cell
 from ui.auth import is_admin
+from ui.meeting import meeting_mode_on
 
 SWITCH_LABEL = "Show exact small numbers (internal view)"
 SWITCH_HELP = (
@@ -34,11 +35,12 @@ _TOGGLE_KEY = "privacy_exact_toggle"
 def exact_numbers_allowed() -> bool:
     """True when this session may switch exact small numbers on.
 
-    Only admins get the internal view. This is the single place for the
-    check: meeting mode (a later issue) will also return False here, which
-    hides the switch and forces suppression on.
+    Only admins get the internal view, and never in meeting mode. This is
+    the single place for the check: False hides the switch and forces
+    suppression on, and ``draw_privacy_switch`` then forgets an earlier
+    choice, so leaving meeting mode on a shared screen shows no small numbers.
     """
-    return is_admin()
+    return is_admin() and not meeting_mode_on()
 
 
 def current_min_cell() -> int | None:
