@@ -7,8 +7,9 @@ DuckDB database holding a copy of every table the queries read (``TABLES``),
 taken in one read transaction together with app_meta ``data_version``, and
 exposed as a SQLAlchemy ``Engine``: the query functions run on it unchanged.
 
-Every write that changes facts (import, undo, clear-demo, demo seeding,
-restore) raises the data version in the same transaction. ``engine_at``
+Every write that changes facts (import, undo, clear-demo, demo seeding)
+raises the data version in the same transaction, and a restore, which only
+goes into an empty database, brings the archive's version. ``engine_at``
 hands out a snapshot only when it holds exactly the version asked for, so a
 stale copy is never served; otherwise it starts building a fresh one in a
 background thread and returns None, and the caller queries the database
@@ -102,9 +103,15 @@ def take_snapshot(source: Engine) -> Snapshot:
         version = _copy_from_postgresql(source, database)
     else:
         raise ValueError(f"no columnar copy for the {source.dialect.name} backend")
-    engine = create_engine(
-        "duckdb://", creator=lambda: ConnectionWrapper(database.cursor()), poolclass=NullPool
-    )
+    opening = threading.Lock()
+
+    def connect() -> ConnectionWrapper:
+        # Each SQLAlchemy connection is its own DuckDB connection to the one
+        # in-memory database; making one is not safe from two threads at once.
+        with opening:
+            return ConnectionWrapper(database.cursor())
+
+    engine = create_engine("duckdb://", creator=connect, poolclass=NullPool)
     return Snapshot(data_version=version, engine=engine)
 
 
@@ -187,7 +194,8 @@ def _duckdb_type(column: Column) -> str:
     if isinstance(column_type, Boolean):
         return "BOOLEAN"
     if isinstance(column_type, Integer):
-        return "BIGINT"
+        # Every model Integer is 32-bit (PostgreSQL INTEGER); sums are HUGEINT.
+        return "INTEGER"
     if isinstance(column_type, Float):
         return "DOUBLE"
     if isinstance(column_type, DateTime):
