@@ -41,6 +41,7 @@ def run_suite(
     with_browser: bool = True,
     sessions: int = 20,
     load_seconds: float = 0,
+    load_clients: str = "websocket",
 ) -> dict:
     """Run the suite and return every figure (see ``report.suite_markdown``).
     ``load_seconds=0`` skips the load run; ``with_browser=False`` skips the
@@ -67,7 +68,8 @@ def run_suite(
             with browser.chromium() as chromium:
                 results["browser"] = browser.overview_first_chart(chromium, server.base_url)
             if load_seconds:
-                results["load"] = load.run_load(server.base_url, sessions=sessions, seconds=load_seconds)
+                results["load"] = load.run_load(server.base_url, sessions=sessions, seconds=load_seconds,
+                                                clients=load_clients)
             results["server_peak_rss_mb"] = browser.peak_rss_of(server.pid)
     results["suite_peak_rss_mb"] = pages.peak_rss_mb()
     results["load_after"] = report.load_average()
@@ -87,6 +89,7 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60, help="length of the load run")
+    parser.add_argument("--load-clients", choices=load.CLIENTS, default=load.CLIENTS[0])
     parser.add_argument("--write-docs", action="store_true",
                         help="replace this backend's section of docs/performance.md")
     parser.add_argument("--json", type=Path, help="also write every figure as JSON to this file")
@@ -94,7 +97,7 @@ def main() -> None:
     results = run_suite(
         scale=args.scale, server_url=args.database_url, fresh=args.fresh, import_rows=args.import_rows,
         import_events=args.import_events, with_browser=not args.skip_browser, sessions=args.sessions,
-        load_seconds=0 if args.skip_load else args.seconds,
+        load_seconds=0 if args.skip_load else args.seconds, load_clients=args.load_clients,
     )
     section = report.suite_markdown(results)
     print(section)

@@ -1,15 +1,27 @@
-"""Load benchmark: ``python -m benchmarks.load [--sessions 20] [--seconds 60]``.
+"""Load benchmark: ``python -m benchmarks.load [--sessions 20] [--seconds 60] [--clients websocket|browser]``.
 
-One headless Chromium opens ``--sessions`` browser contexts against one
-dashboard server on 127.0.0.1. Each context moves through every page in
-turn, each time with other filters in the URL (region, stage, type,
-period), until ``--seconds`` have passed; a page still loading then is
-allowed ``PAGE_TIMEOUT_MS`` to finish, so the run is bounded in time.
+``--sessions`` concurrent sessions against one dashboard server on
+127.0.0.1. Each moves through every page in turn, each time with other
+filters (region, stage, type, period, as in a shared link), until
+``--seconds`` have passed; a view still loading then is allowed
+``PAGE_TIMEOUT_MS`` to finish, so the run is bounded in count and time.
 
-A page view counts from navigation until the script is no longer running,
-the page's title is shown and every Plotly chart has drawn its SVG. Errors
-are exception boxes (``stException``), error notices (``st.error``), HTTP
-errors and timeouts. Nothing leaves the loopback interface.
+Two kinds of client:
+
+- ``websocket`` (default): each session is a WebSocket client speaking
+  Streamlit's own protocol (``BackMsg`` / ``ForwardMsg``), asking for each
+  page as the browser does when a menu link is followed. A view counts from
+  the request until the server reports the script finished. Errors are
+  exception elements, ``st.error`` notices, a page not found, a script that
+  did not finish normally, connection errors and timeouts. The client costs
+  almost no CPU, so the figures are the server's.
+- ``browser``: one headless Chromium, one context per session, a fresh
+  navigation per view. A view counts until the script is not running, the
+  page's title is shown and every Plotly chart has drawn its SVG. Errors are
+  exception boxes, ``st.error`` notices, HTTP errors and timeouts. On a
+  2-core machine 20 Chromium contexts compete with the server for the CPU.
+
+Nothing leaves the loopback interface.
 """
 
 from __future__ import annotations
@@ -22,6 +34,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
+
+import websockets
+from streamlit.proto.Alert_pb2 import Alert
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks import database
 from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, peak_rss_of, streamlit_server
@@ -45,6 +62,7 @@ STAGES = ((), ("st1", "st2", "st3", "st4"), ("st5", "st6", "st7", "st8"), ("pre_
 TYPES = ((), ("induction",), ("exam_prep", "interview_practice"), ("mentoring",))
 PERIODS = ("", "all_time", "this_training_year", "last_training_year")
 PAGE_TIMEOUT_MS = 90_000
+CLIENTS = ("websocket", "browser")
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 # On a deep link the frontend first looks for the server under the page's
 # path (/Event_reach/_stcore/health), then at the root: those 404s are expected.
@@ -95,7 +113,7 @@ class LoadResult:
             self.examples.append(f"{kind}: {detail}")
 
 
-async def _session(browser, base_url: str, session: int, deadline: float, result: LoadResult) -> None:
+async def _browser_session(browser, base_url: str, session: int, deadline: float, result: LoadResult) -> None:
     context = await browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
 
     async def guard(route, request):
@@ -142,28 +160,90 @@ async def _session(browser, base_url: str, session: int, deadline: float, result
         await context.close()
 
 
-async def _run(base_url: str, *, sessions: int, seconds: float) -> LoadResult:
+async def _websocket_session(base_url: str, session: int, deadline: float, result: LoadResult) -> None:
+    stream = base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
+    try:
+        connection = await asyncio.wait_for(
+            websockets.connect(stream, subprotocols=["streamlit"], origin=base_url, max_size=None),
+            PAGE_TIMEOUT_MS / 1000)
+    except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+        result.error("connection", f"{stream}: {exc}")
+        return
+    visit = 0
+    async with connection:
+        while time.monotonic() < deadline:
+            path, _title, _charts = PAGES[(session + visit) % len(PAGES)]
+            query = urlencode(filter_query(session, visit), doseq=True)
+            start = time.perf_counter()
+            try:
+                problem = await asyncio.wait_for(_websocket_view(connection, path.strip("/"), query),
+                                                 PAGE_TIMEOUT_MS / 1000)
+            except TimeoutError:
+                result.error("timeout", f"{path}?{query}")
+                return
+            except websockets.WebSocketException as exc:
+                result.error("connection", f"{path}?{query}: {exc}")
+                return
+            if problem:
+                result.error(problem, f"{path}?{query}")
+            else:
+                result.times.append((time.perf_counter() - start) * 1000)
+            visit += 1
+
+
+async def _websocket_view(connection, page_name: str, query: str) -> str | None:
+    """Ask for one page and read the server's messages until its script
+    finishes; return the kind of problem seen, or None."""
+    request = BackMsg()
+    request.rerun_script.query_string = query
+    request.rerun_script.page_name = page_name
+    await connection.send(request.SerializeToString())
+    problem = None
+    while True:
+        message = ForwardMsg()
+        message.ParseFromString(await connection.recv())
+        kind = message.WhichOneof("type")
+        if kind == "page_not_found":
+            problem = "page not found"
+        elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element
+            if element.WhichOneof("type") == "exception":
+                problem = "exception box"
+            elif element.WhichOneof("type") == "alert" and element.alert.format == Alert.ERROR:
+                problem = problem or "error notice"
+        elif kind == "script_finished":
+            if message.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
+                problem = problem or "script did not finish"
+            return problem
+
+
+async def _run(base_url: str, *, sessions: int, seconds: float, clients: str) -> LoadResult:
     from playwright.async_api import async_playwright
 
     result = LoadResult()
+    if clients == "websocket":
+        deadline = time.monotonic() + seconds
+        await asyncio.gather(*(_websocket_session(base_url, n, deadline, result) for n in range(sessions)))
+        return result
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             deadline = time.monotonic() + seconds
-            await asyncio.gather(*(_session(browser, base_url, n, deadline, result) for n in range(sessions)))
+            await asyncio.gather(*(_browser_session(browser, base_url, n, deadline, result) for n in range(sessions)))
         finally:
             await browser.close()
     return result
 
 
-def run_load(base_url: str, *, sessions: int, seconds: float) -> dict:
-    """Drive ``sessions`` concurrent browser sessions against ``base_url`` for
-    ``seconds`` and return ``sessions``, ``seconds`` (wall time, including
+def run_load(base_url: str, *, sessions: int, seconds: float, clients: str = "websocket") -> dict:
+    """Drive ``sessions`` concurrent sessions of ``clients`` ("websocket" or
+    "browser") against ``base_url`` for ``seconds`` and return ``clients``,
+    ``sessions``, ``seconds`` (wall time, including
     the views that were still loading), ``views``, ``p50``, ``p95`` and
     ``max`` (ms), ``errors`` (kind -> count), ``error_count`` and
     ``examples`` (the first few errors)."""
     start = time.monotonic()
-    result = asyncio.run(_run(base_url, sessions=sessions, seconds=seconds))
+    result = asyncio.run(_run(base_url, sessions=sessions, seconds=seconds, clients=clients))
     times = sorted(result.times)
     if result.off_host:
         result.error("off-host request", result.off_host[0])
@@ -174,6 +254,7 @@ def run_load(base_url: str, *, sessions: int, seconds: float) -> dict:
         return statistics.quantiles(times, n=100, method="inclusive")[int(q) - 1] if len(times) > 1 else times[0]
 
     return {
+        "clients": clients,
         "sessions": sessions,
         "seconds": time.monotonic() - start,
         "views": len(times),
@@ -192,11 +273,12 @@ def main() -> None:
     parser.add_argument("--database-url", help="a PostgreSQL server URL; SQLite in benchmarks/out/ when unset")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", choices=CLIENTS, default=CLIENTS[0])
     args = parser.parse_args()
     url = database.demo_database(scale=args.scale, server_url=args.database_url)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     with streamlit_server(url, log_path=OUT_DIR / "streamlit-load.log") as server:
-        result = run_load(server.base_url, sessions=args.sessions, seconds=args.seconds)
+        result = run_load(server.base_url, sessions=args.sessions, seconds=args.seconds, clients=args.clients)
         result["server_peak_rss_mb"] = peak_rss_of(server.pid)
     print(json.dumps(result, indent=2))
 

@@ -23,6 +23,10 @@ PAGE_LABELS = {
     "8_Audit_log": "Audit log",
     "9_Data": "Data",
 }
+CLIENT_LABELS = {
+    "websocket": "WebSocket sessions (Streamlit's own protocol; a view lasts until the script finishes)",
+    "browser": "Chromium sessions (a view lasts until every chart has drawn)",
+}
 # The targets of issue 6, on a 2-core machine at national scale.
 CACHED_TARGET_MS = 300
 FIRST_TARGET_MS = 1000
@@ -163,8 +167,8 @@ def suite_markdown(results: dict) -> str:
     load = results.get("load")
     if load:
         lines += [
-            f"Load: {load['sessions']} concurrent Chromium sessions against one server for "
-            f"{load['seconds']:.0f} s (every page in turn, each view with other URL filters): "
+            f"Load: {load['sessions']} concurrent {CLIENT_LABELS[load['clients']]} against one server for "
+            f"{load['seconds']:.0f} s (every page in turn, each view with other filters): "
             f"{load['views']:,} page views, p50 {_ms(load['p50'])} ms, p95 {_ms(load['p95'])} ms, "
             f"max {_ms(load['max'])} ms; **{load['error_count']} errors**"
             + (f" ({', '.join(f'{k}: {v}' for k, v in load['errors'].items())})" if load["errors"] else "")
