@@ -51,18 +51,24 @@ def run_suite(
     load_before = report.load_average()
     today = dt.date.today()
     results: dict = {"scale": scale, "backend": database.backend_name(server_url or "sqlite://"),
-                     "started": started, "machine": report.machine_description(), "load_before": load_before}
-    print(f"[{time.monotonic() - clock:5.0f} s] import throughput", flush=True)
+                     "started": started, "machine": report.machine_description(), "load_before": load_before,
+                     "load_samples": []}
+
+    def phase(name: str) -> None:
+        results["load_samples"].append(float(report.load_average().split()[0]))
+        print(f"[{time.monotonic() - clock:5.0f} s] {name} (load {results['load_samples'][-1]})", flush=True)
+
+    phase("import throughput")
     results["import"] = data.import_benchmark(server_url=server_url, rows=import_rows, events=import_events)
-    print(f"[{time.monotonic() - clock:5.0f} s] demo database", flush=True)
+    phase("demo database")
     url = database.demo_database(scale=scale, server_url=server_url, fresh=fresh, folder=folder)
-    print(f"[{time.monotonic() - clock:5.0f} s] pages through AppTest", flush=True)
+    phase("pages through AppTest")
     results["pages"] = pages.measure_in_child(url)
-    print(f"[{time.monotonic() - clock:5.0f} s] data times: dashboard, DuckDB, pandas", flush=True)
+    phase("data times: dashboard, DuckDB, pandas")
     results["data"] = data.data_benchmark(url, today=today, filters=report.default_filters(today),
                                           repeats=repeats)
     if with_browser:
-        print(f"[{time.monotonic() - clock:5.0f} s] server, browser and load", flush=True)
+        phase("server, browser and load")
         folder.mkdir(parents=True, exist_ok=True)
         with browser.streamlit_server(url, log_path=folder / "streamlit-suite.log") as server:
             with browser.chromium() as chromium:
@@ -71,6 +77,7 @@ def run_suite(
                 results["load"] = load.run_load(server.base_url, sessions=sessions, seconds=load_seconds,
                                                 clients=load_clients)
             results["server_peak_rss_mb"] = browser.peak_rss_of(server.pid)
+    phase("done")
     results["suite_peak_rss_mb"] = pages.peak_rss_mb()
     results["load_after"] = report.load_average()
     results["seconds"] = time.monotonic() - clock

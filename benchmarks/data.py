@@ -158,12 +158,17 @@ def page_data_times(
     today: dt.date,
     pages: dict[str, tuple[floors.Aggregate, ...]] = floors.PAGE_AGGREGATES,
     repeats: int = REPEATS,
+    snapshot: Engine | None = None,
 ) -> list[dict]:
     """Return, per page: ``page``, the ``aggregates`` compared, ``first``
     (ms of the dashboard's queries on their first call in this process),
     ``ours``, ``duckdb`` and ``pandas`` (median ms over ``repeats`` after
-    that), ``mismatch`` (None when all three agree on every figure) and
-    ``compared_rows`` (result rows found equal)."""
+    that), ``mismatch`` (None when all agree on every figure) and
+    ``compared_rows`` (result rows found equal).
+
+    With ``snapshot`` (the engine of the dashboard's columnar copy), the
+    same queries also run on it: ``snapshot`` (median ms) and
+    ``snapshot_first``, and its results are compared too."""
     results = []
     for page, aggregates in pages.items():
         def run_all(source, which: str):
@@ -172,17 +177,27 @@ def page_data_times(
         start = time.perf_counter()
         ours = run_all(engine, "ours")
         first = (time.perf_counter() - start) * 1000
+        row: dict = {}
+        on_snapshot = [None] * len(aggregates)
+        if snapshot is not None:
+            start = time.perf_counter()
+            on_snapshot = run_all(snapshot, "ours")
+            row["snapshot_first"] = (time.perf_counter() - start) * 1000
+            row["snapshot"] = median_ms(lambda: run_all(snapshot, "ours"), repeats=repeats, warm_up=False)
         duck = run_all(con, "duck")
         naive = run_all(tables, "pandas")
         mismatch = None
         compared = 0
         try:
-            for aggregate, a, b, c in zip(aggregates, ours, duck, naive, strict=True):
-                compared += floors.check_same(aggregate.name, {"dashboard": a, "DuckDB": b, "pandas": c},
-                                              keys=aggregate.keys, values=aggregate.values)
+            for aggregate, a, b, c, d in zip(aggregates, ours, duck, naive, on_snapshot, strict=True):
+                sources = {"dashboard": a, "DuckDB": b, "pandas": c}
+                if d is not None:
+                    sources["dashboard on its columnar snapshot"] = d
+                compared += floors.check_same(aggregate.name, sources, keys=aggregate.keys,
+                                              values=aggregate.values)
         except floors.Mismatch as exc:
             mismatch = str(exc)
-        results.append({
+        results.append(row | {
             "page": page,
             "aggregates": [aggregate.name for aggregate in aggregates],
             "first": first,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,9 +19,17 @@ from data_access.db import make_engine
 
 
 @pytest.fixture(scope="module")
-def small_url(tmp_path_factory) -> str:
-    """Return the URL of a SQLite file holding the small demo data set."""
-    return database.demo_database(scale="small", server_url=None, folder=tmp_path_factory.mktemp("bench"))
+def small_folder(tmp_path_factory) -> Path:
+    """Return a folder whose small.db holds the small demo data set (the suite reuses it)."""
+    folder = tmp_path_factory.mktemp("bench")
+    database.demo_database(scale="small", server_url=None, folder=folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def small_url(small_folder) -> str:
+    """Return the URL of the small demo database."""
+    return database.demo_database(scale="small", server_url=None, folder=small_folder)
 
 
 def test_check_same_counts_rows_that_agree():
@@ -48,16 +57,6 @@ def test_check_same_refuses_a_missing_row():
         floors.check_same("by month", {"ours": ours, "floor": floor}, keys=("month",), values=("responses",))
 
 
-def test_page_aggregates_agree_on_the_small_demo(small_url):
-    """On the small demo data every page's aggregates agree three ways, on real rows."""
-    today = dt.date.today()
-    result = data.data_benchmark(small_url, today=today, filters=report.default_filters(today), repeats=1)
-    assert [row["page"] for row in result["pages"]] == list(floors.PAGE_AGGREGATES)
-    assert [row["mismatch"] for row in result["pages"]] == [None] * len(floors.PAGE_AGGREGATES)
-    assert all(row["compared_rows"] > 0 for row in result["pages"])
-    assert [case["mismatch"] for case in result["kpi_cases"]] == [None] * len(result["kpi_cases"])
-
-
 def test_a_wrong_floor_prints_no_ratio(small_url):
     """A DuckDB aggregate that is off by one makes its page disagree, and the report prints no ratio."""
     today = dt.date.today()
@@ -80,13 +79,18 @@ def test_a_wrong_floor_prints_no_ratio(small_url):
     assert "×" not in table
 
 
-def test_suite_reports_every_page(tmp_path):
-    """The suite without a browser reports a row for every page and the import, and every target."""
-    results = run_suite(scale="small", server_url=None, folder=tmp_path, import_rows=2_000, import_events=20,
-                        repeats=1, with_browser=False)
+def test_suite_reports_every_page(small_folder):
+    """The suite without a browser reports every page, and its aggregates agree three ways on real rows."""
+    results = run_suite(scale="small", server_url=None, folder=small_folder, import_rows=2_000,
+                        import_events=20, repeats=1, with_browser=False)
     section = report.suite_markdown(results)
     for path in page_files():
         assert f"| {report.PAGE_LABELS[path.stem]} |" in section
+    compared = results["data"]["pages"]
+    assert [row["page"] for row in compared] == list(floors.PAGE_AGGREGATES)
+    assert [row["mismatch"] for row in compared] == [None] * len(compared)
+    assert all(row["compared_rows"] > 0 for row in compared)
+    assert [case["mismatch"] for case in results["data"]["kpi_cases"]] == [None] * 6
     assert "agreed on every compared figure" in section
     assert results["import"]["rows"] == 2_000
     for target in ("cached page", "first run", "data time", "peak RSS", "import"):
@@ -108,15 +112,30 @@ def test_write_docs_replaces_only_its_section(tmp_path):
     assert "### PostgreSQL run 1" in text
 
 
-@pytest.mark.browser
-def test_browser_and_load_run_without_errors(small_url, tmp_path):
-    """The Overview draws a chart in Chromium, and two sessions move through pages with no errors."""
+def test_websocket_load_runs_without_errors(small_url, tmp_path):
+    """Two WebSocket sessions move through pages with other filters, with no errors, and the server's RSS is read."""
     with browser.streamlit_server(small_url, log_path=tmp_path / "streamlit.log") as server:
-        with browser.chromium() as chromium:
-            first = browser.overview_first_chart(chromium, server.base_url, loads=1)
-        result = load.run_load(server.base_url, sessions=2, seconds=4)
+        result = load.run_load(server.base_url, sessions=2, seconds=3)
         rss = browser.peak_rss_of(server.pid)
-    assert set(first) == {"cold", "warm", "uncached"}
+    assert result["clients"] == "websocket"
     assert result["views"] >= 2
     assert result["error_count"] == 0, result["examples"]
     assert rss > 0
+
+
+def test_filter_queries_differ_between_sessions_and_views():
+    """Each session's views, and the sessions' first views, ask for different filters."""
+    assert len({str(load.filter_query(0, visit)) for visit in range(8)}) > 1
+    assert len({str(load.filter_query(session, 0)) for session in range(20)}) > 1
+
+
+@pytest.mark.browser
+def test_browser_first_chart_and_load_run_without_errors(small_url, tmp_path):
+    """The Overview draws a chart in Chromium, and two browser sessions load pages with no errors."""
+    with browser.streamlit_server(small_url, log_path=tmp_path / "streamlit.log") as server:
+        with browser.chromium() as chromium:
+            first = browser.first_chart_ms(chromium, server.base_url + "/")
+        result = load.run_load(server.base_url, sessions=2, seconds=1, clients="browser")
+    assert first > 0
+    assert result["views"] >= 2
+    assert result["error_count"] == 0, result["examples"]
