@@ -135,7 +135,7 @@ def test_browser_first_chart_and_load_run_without_errors(small_url, tmp_path):
     with browser.streamlit_server(small_url, log_path=tmp_path / "streamlit.log") as server:
         with browser.chromium() as chromium:
             first = browser.first_chart_ms(chromium, server.base_url + "/")
-        result = load.run_load(server.base_url, sessions=2, seconds=1, clients="browser")
+        result = load.run_load(server.base_url, sessions=2, seconds=5, clients="browser")
     assert first > 0
     assert result["views"] >= 2
     assert result["error_count"] == 0, result["examples"]
