@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine, Subquery, Table, and_, exists, func, or_, select, true
+from sqlalchemy import BigInteger, Engine, Subquery, Table, and_, cast, exists, func, or_, select, true
 
 from data_access.filters import Filters
 from data_access.models import Attendance, EventType, Feedback, Region, Rep, Stage
@@ -84,7 +84,7 @@ def compute_kpis(engine: Engine, *, filters: Filters, as_of: dt.date) -> dict[st
         "returning_participants": int(row.returning_participants),
         "feedback_responses": responses,
         "pct_excellent": _percent(int(row.excellent), responses),
-        "mean_rating": None if row.mean_rating is None else float(row.mean_rating),
+        "mean_rating": _ratio(int(row.rating_total or 0), responses),
         "regions_total": regions_total,
         "regions_with_active_rep": regions_with_active_rep,
         "rep_coverage_pct": _percent(regions_with_active_rep, regions_total),
@@ -164,7 +164,9 @@ def _feedback_figures(filters: Filters) -> Subquery:
     return select(
         func.count().label("feedback_responses"),
         func.count().filter(feedback_t.c.rating == 5).label("excellent"),
-        func.avg(feedback_t.c.rating).label("mean_rating"),
+        # The sum, not AVG: backends round an average differently in its last
+        # digit; a Python int divided by an int is the same everywhere.
+        cast(func.sum(feedback_t.c.rating), BigInteger).label("rating_total"),
     ).where(*counted_conditions(filters, feedback_t)).subquery("feedback_figures")
 
 

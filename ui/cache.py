@@ -3,17 +3,23 @@ by the query, its filters, its arguments and the data version.
 
 Imports raise the data version (app_meta ``data_version``), so a new import
 invalidates every cached result within ``DATA_VERSION_TTL_SECONDS``.
+
+Queries that take filters run on the columnar snapshot of the database
+(``data_access.columnar``) when one holds exactly the current data version,
+and on the database itself until it does: both give the same rows.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
-from data_access import demo
+from data_access import columnar, demo
 from data_access.config import ConfigError, database_url, is_default_database
 from data_access.db import make_engine, migrate, missing_sqlite_file, schema_is_current
 from data_access.filters import Filters
@@ -29,6 +35,8 @@ DATA_VERSION_TTL_SECONDS = 5
 MAX_CACHED_RESULTS = 1024
 
 Result = TypeVar("Result")
+
+log = logging.getLogger(__name__)
 
 
 def get_engine() -> Engine:
@@ -80,6 +88,7 @@ def _require_database_file(url: str) -> None:
     missing = missing_sqlite_file(url)
     if missing is not None and not is_default_database(url):
         _engine_for.clear()
+        columnar.forget_snapshots()
         raise ConfigError(f"there is no database file at {missing}")
 
 
@@ -103,6 +112,9 @@ def _engine_for(url: str) -> Engine:
         migrate(engine)
     if is_default_database(url):
         demo.seed_demo_if_empty(engine)
+    # Start copying the data into the columnar snapshot while the first page
+    # is answered by the database.
+    columnar.engine_at(engine, data_version=meta.data_version(engine))
     return engine
 
 
@@ -149,4 +161,11 @@ def _cached_result(
     engine = _engine_for(url)
     if filters is None:
         return _fn(engine, **dict(kwargs_items))
+    snapshot = columnar.engine_at(engine, data_version=data_version)
+    if snapshot is not None:
+        try:
+            return _fn(snapshot, filters=filters, **dict(kwargs_items))
+        except DBAPIError:
+            # A statement DuckDB cannot run still has an answer: the database's.
+            log.exception("%s failed on the columnar snapshot; asking the database", fn_name)
     return _fn(engine, filters=filters, **dict(kwargs_items))
