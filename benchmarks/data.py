@@ -27,9 +27,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from benchmarks import database, floors, report
-from data_access import demo, importers, kpis
+from data_access import columnar, demo, importers, kpis
 from data_access.db import make_engine
 from data_access.filters import Filters
+from data_access.queries import meta
 
 BENCH_KEY = database.BENCH_KEY.encode()
 REPEATS = 5
@@ -126,26 +127,31 @@ def import_benchmark(*, server_url: str | None, rows: int, events: int) -> dict[
             engine.dispose()
 
 
-def kpi_case_times(engine: Engine, con: duckdb.DuckDBPyConnection, *, today: dt.date) -> list[dict]:
+def kpi_case_times(engine: Engine, con: duckdb.DuckDBPyConnection, *, today: dt.date,
+                   snapshot: Engine | None = None) -> list[dict]:
     """Return, per KPI case: name, ``ours`` and ``floor`` (median ms of
-    ``compute_kpis`` and of DuckDB) and ``mismatch`` (None when every
-    compared figure agrees, else why not)."""
+    ``compute_kpis`` and of DuckDB), ``snapshot`` (median ms of
+    ``compute_kpis`` on the columnar snapshot, None without one) and
+    ``mismatch`` (None when every compared figure agrees, else why not)."""
     cases = []
     for name, filters in kpi_cases(today).items():
         as_of = filters.date_to or today
         ours = median_ms(lambda f=filters, a=as_of: kpis.compute_kpis(engine, filters=f, as_of=a))
+        on_snapshot = None if snapshot is None else median_ms(
+            lambda f=filters, a=as_of: kpis.compute_kpis(snapshot, filters=f, as_of=a))
         floor = median_ms(lambda f=filters, a=as_of: floors.duck_kpis(con, f, a))
         mismatch = None
         try:
             floors.check_same(
                 name,
                 {"compute_kpis": floors.ours_kpis(engine, filters, today),
-                 "DuckDB": floors.duck_kpis(con, filters, as_of)},
+                 "DuckDB": floors.duck_kpis(con, filters, as_of)}
+                | ({} if snapshot is None else {"on the snapshot": floors.ours_kpis(snapshot, filters, today)}),
                 keys=(), values=floors.KPI_FIGURES,
             )
         except floors.Mismatch as exc:
             mismatch = str(exc)
-        cases.append({"name": name, "ours": ours, "floor": floor, "mismatch": mismatch})
+        cases.append({"name": name, "ours": ours, "snapshot": on_snapshot, "floor": floor, "mismatch": mismatch})
     return cases
 
 
@@ -210,22 +216,37 @@ def page_data_times(
     return results
 
 
+def columnar_snapshot(engine: Engine) -> tuple[Engine | None, float]:
+    """Return the dashboard's columnar snapshot of ``engine`` (``data_access.columnar``),
+    built afresh and waited for, and the seconds the build took."""
+    columnar.forget_snapshots()
+    start = time.perf_counter()
+    snapshot = columnar.engine_at(engine, data_version=meta.data_version(engine), wait=True)
+    return snapshot, time.perf_counter() - start
+
+
 def data_benchmark(url: str, *, today: dt.date, filters: Filters, repeats: int = REPEATS) -> dict:
-    """Load every table of ``url`` into pandas and DuckDB, then time the KPI
-    cases and each page's aggregates three ways. Returns ``load_seconds``
-    (pandas read of every table), ``kpi_cases`` and ``pages``."""
+    """Load every table of ``url`` into pandas and DuckDB, build the
+    dashboard's columnar snapshot, then time the KPI cases and each page's
+    aggregates on the database, on the snapshot, in DuckDB and in pandas.
+    Returns ``load_seconds`` (pandas read of every table),
+    ``snapshot_seconds`` (snapshot build), ``kpi_cases`` and ``pages``."""
     engine = make_engine(url)
+    snapshot, snapshot_seconds = columnar_snapshot(engine)
     start = time.perf_counter()
     tables = floors.load_tables(engine)
     load_seconds = time.perf_counter() - start
     con = floors.duckdb_from_tables(tables)
     result = {
         "load_seconds": load_seconds,
+        "snapshot_seconds": snapshot_seconds,
         "rows": {name: len(frame) for name, frame in tables.items()},
-        "kpi_cases": kpi_case_times(engine, con, today=today),
-        "pages": page_data_times(engine, con, tables, filters=filters, today=today, repeats=repeats),
+        "kpi_cases": kpi_case_times(engine, con, today=today, snapshot=snapshot),
+        "pages": page_data_times(engine, con, tables, filters=filters, today=today, repeats=repeats,
+                                 snapshot=snapshot),
     }
     con.close()
+    columnar.forget_snapshots()
     engine.dispose()
     return result
 
