@@ -1,10 +1,12 @@
-"""Data-layer benchmark: ``python -m benchmarks.data [--scale national] [--backend sqlite|postgresql]``.
+"""Data-layer benchmark: ``python -m benchmarks.data [--scale national] [--database-url URL]``.
 
 Reports, in one run on the same data:
 - import throughput of an attendance CSV through the real importer (rows/s);
-- the time of each KPI case through ``compute_kpis`` (ms, median of repeats);
-- the same aggregates run by DuckDB over the same rows (the columnar floor);
-- the ratio between the two.
+- the time of each KPI case through ``compute_kpis`` next to DuckDB;
+- per page, the time of its main aggregates through the dashboard's own
+  queries, DuckDB over the same rows (the columnar floor) and naive pandas
+  over every table loaded into memory, with the ratios between them; a ratio
+  is printed only where all three agree on every figure (``floors.check_same``).
 
 It is a script, not a test: nothing here asserts a time.
 """
@@ -13,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import statistics
 import tempfile
 import time
@@ -24,14 +24,15 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from sqlalchemy import Date, Engine, text
+from sqlalchemy import Engine
 
-from data_access import demo, importers, kpis
-from data_access.db import make_engine, migrate
+from benchmarks import database, floors, report
+from data_access import columnar, demo, importers, kpis
+from data_access.db import make_engine
 from data_access.filters import Filters
-from data_access.models import Base
+from data_access.queries import meta
 
-BENCH_KEY = b"benchmark-key-not-secret"
+BENCH_KEY = database.BENCH_KEY.encode()
 REPEATS = 5
 
 
@@ -53,9 +54,10 @@ def kpi_cases(today: dt.date) -> dict[str, Filters]:
     }
 
 
-def median_ms(fn: Callable[[], object], *, repeats: int = REPEATS) -> float:
-    """Return the median wall time of ``fn`` in milliseconds, after one warm-up call."""
-    fn()
+def median_ms(fn: Callable[[], object], *, repeats: int = REPEATS, warm_up: bool = True) -> float:
+    """Return the median wall time of ``fn`` in milliseconds, after one warm-up call unless not ``warm_up``."""
+    if warm_up:
+        fn()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -112,180 +114,156 @@ def import_throughput(engine: Engine, folder: Path, *, events: int, rows: int) -
     return {"rows": result.rows_read, "seconds": seconds, "rows_per_second": result.rows_read / seconds}
 
 
-def duckdb_copy(engine: Engine) -> duckdb.DuckDBPyConnection:
-    """Return an in-memory DuckDB holding the same rows as ``engine`` (copied
-    once, outside any timing), for the columnar floor."""
-    con = duckdb.connect()
-    tables = ["region", "stage", "event_type", "event", "attendance", "feedback", "rep"]
-    with engine.connect() as conn:
-        for table in tables:
-            frame = pd.read_sql(text(f"SELECT * FROM {table}"), conn)
-            # SQLite hands dates back as text; DuckDB must compare real dates.
-            for column in Base.metadata.tables[table].columns:
-                if isinstance(column.type, Date):
-                    frame[column.name] = pd.to_datetime(frame[column.name])
-            con.register(f"{table}_df", frame)
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM {table}_df")
-            con.unregister(f"{table}_df")
-    return con
+def import_benchmark(*, server_url: str | None, rows: int, events: int) -> dict[str, float]:
+    """Import ``rows`` synthetic attendance rows into an empty scratch database
+    (a temp SQLite file, or a scratch PostgreSQL schema) and return rows,
+    seconds and rows per second."""
+    with tempfile.TemporaryDirectory() as tmp, \
+            database.scratch_database(server_url=server_url, folder=Path(tmp), name="import") as url:
+        engine = make_engine(url)
+        try:
+            return import_throughput(engine, Path(tmp), events=events, rows=rows)
+        finally:
+            engine.dispose()
 
 
-def duckdb_kpis(con: duckdb.DuckDBPyConnection, *, filters: Filters, as_of: dt.date) -> dict[str, object]:
-    """Return the KPI figures computed by DuckDB with the same definitions."""
-    event_where = ["TRUE"]
-    person_where = ["TRUE"]
-    params: list[object] = []
-    if filters.date_from:
-        event_where.append("e.date >= ?")
-        params.append(filters.date_from)
-    if filters.date_to:
-        event_where.append("e.date <= ?")
-        params.append(filters.date_to)
-    if filters.event_types:
-        event_where.append(f"et.code IN ({','.join('?' * len(filters.event_types))})")
-        params.extend(filters.event_types)
-    person_params: list[object] = []
-    if filters.regions:
-        person_where.append(f"r.code IN ({','.join('?' * len(filters.regions))})")
-        person_params.extend(filters.regions)
-    if filters.stages:
-        person_where.append(f"s.code IN ({','.join('?' * len(filters.stages))})")
-        person_params.extend(filters.stages)
-    where = " AND ".join(event_where + person_where)
-    joins = ("JOIN event e ON e.id = f.event_id JOIN event_type et ON et.id = e.event_type_id "
-             "JOIN region r ON r.id = f.region_id JOIN stage s ON s.id = f.stage_id")
-    attendance = con.execute(
-        f"""
-        WITH counted AS (SELECT f.* FROM attendance f {joins} WHERE {where})
-        SELECT
-          (SELECT COUNT(DISTINCT event_id) FROM counted WHERE attended) AS events,
-          (SELECT COUNT(*) FROM counted) AS registrations,
-          (SELECT COUNT(*) FROM counted WHERE attended) AS attendances,
-          (SELECT COUNT(DISTINCT participant_id) FROM counted WHERE attended) AS unique_participants,
-          (SELECT COUNT(*) FROM (SELECT participant_id FROM counted WHERE attended
-             GROUP BY participant_id HAVING COUNT(DISTINCT event_id) >= 2)) AS returning_participants
-        """,
-        params + person_params,
-    ).fetchone()
-    feedback = con.execute(
-        f"SELECT COUNT(*), SUM(CASE WHEN rating = 5 THEN 1 ELSE 0 END), AVG(rating) "
-        f"FROM feedback f {joins} WHERE {where}",
-        params + person_params,
-    ).fetchone()
-    region_where = "r.is_training_region"
-    region_params: list[object] = []
-    if filters.regions:
-        region_where += f" AND r.code IN ({','.join('?' * len(filters.regions))})"
-        region_params.extend(filters.regions)
-    coverage = con.execute(
-        f"""SELECT COUNT(*), COUNT(*) FILTER (WHERE EXISTS (
-              SELECT 1 FROM rep p WHERE p.region_id = r.id AND p.start_date <= ?
-              AND (p.end_date IS NULL OR p.end_date >= ?)))
-            FROM region r WHERE {region_where}""",
-        [as_of, as_of] + region_params,
-    ).fetchone()
-    events, registrations, attendances, unique, returning = attendance
-    responses, excellent, mean_rating = feedback
-    return {
-        "events": events, "registrations": registrations, "attendances": attendances,
-        "unique_participants": unique, "returning_participants": returning,
-        "feedback_responses": responses, "excellent": excellent, "mean_rating": mean_rating,
-        "regions_total": coverage[0], "regions_with_active_rep": coverage[1],
-    }
+def kpi_case_times(engine: Engine, con: duckdb.DuckDBPyConnection, *, today: dt.date,
+                   snapshot: Engine | None = None) -> list[dict]:
+    """Return, per KPI case: name, ``ours`` and ``floor`` (median ms of
+    ``compute_kpis`` and of DuckDB), ``snapshot`` (median ms of
+    ``compute_kpis`` on the columnar snapshot, None without one) and
+    ``mismatch`` (None when every compared figure agrees, else why not)."""
+    cases = []
+    for name, filters in kpi_cases(today).items():
+        as_of = filters.date_to or today
+        ours = median_ms(lambda f=filters, a=as_of: kpis.compute_kpis(engine, filters=f, as_of=a))
+        on_snapshot = None if snapshot is None else median_ms(
+            lambda f=filters, a=as_of: kpis.compute_kpis(snapshot, filters=f, as_of=a))
+        floor = median_ms(lambda f=filters, a=as_of: floors.duck_kpis(con, f, a))
+        mismatch = None
+        try:
+            floors.check_same(
+                name,
+                {"compute_kpis": floors.ours_kpis(engine, filters, today),
+                 "DuckDB": floors.duck_kpis(con, filters, as_of)}
+                | ({} if snapshot is None else {"on the snapshot": floors.ours_kpis(snapshot, filters, today)}),
+                keys=(), values=floors.KPI_FIGURES,
+            )
+        except floors.Mismatch as exc:
+            mismatch = str(exc)
+        cases.append({"name": name, "ours": ours, "snapshot": on_snapshot, "floor": floor, "mismatch": mismatch})
+    return cases
 
 
-def machine_description() -> str:
-    """Return a one-line description of this machine for the results table."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB RAM, Python {platform.python_version()}"
+def page_data_times(
+    engine: Engine,
+    con: duckdb.DuckDBPyConnection,
+    tables: floors.Frames,
+    *,
+    filters: Filters,
+    today: dt.date,
+    pages: dict[str, tuple[floors.Aggregate, ...]] = floors.PAGE_AGGREGATES,
+    repeats: int = REPEATS,
+    snapshot: Engine | None = None,
+) -> list[dict]:
+    """Return, per page: ``page``, the ``aggregates`` compared, ``first``
+    (ms of the dashboard's queries on their first call in this process),
+    ``ours``, ``duckdb`` and ``pandas`` (median ms over ``repeats`` after
+    that), ``mismatch`` (None when all agree on every figure) and
+    ``compared_rows`` (result rows found equal).
 
+    With ``snapshot`` (the engine of the dashboard's columnar copy), the
+    same queries also run on it: ``snapshot`` (median ms) and
+    ``snapshot_first``, and its results are compared too."""
+    results = []
+    for page, aggregates in pages.items():
+        def run_all(source, which: str):
+            return [getattr(aggregate, which)(source, filters, today) for aggregate in aggregates]
 
-def run(*, scale: str, url: str, import_rows: int, import_events: int) -> str:
-    """Run the benchmark and return a Markdown report."""
-    today = dt.date.today()
-    lines = [
-        f"### Data layer, scale `{scale}`, backend `{url.split(':', 1)[0]}`",
-        "",
-        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine_description()}.",
-        "",
-    ]
-    with tempfile.TemporaryDirectory() as tmp:
-        import_engine = make_engine(url if not url.startswith("sqlite") else f"sqlite:///{tmp}/import.db")
-        _reset(import_engine)
-        throughput = import_throughput(import_engine, Path(tmp), events=import_events, rows=import_rows)
-        import_engine.dispose()
-        lines += [
-            "| import | rows | seconds | rows/s |",
-            "|---|---:|---:|---:|",
-            f"| attendance CSV | {throughput['rows']:,} | {throughput['seconds']:.1f} "
-            f"| {throughput['rows_per_second']:,.0f} |",
-            "",
-        ]
-
-        engine = make_engine(url if not url.startswith("sqlite") else f"sqlite:///{tmp}/demo.db")
-        _reset(engine)
         start = time.perf_counter()
-        counts = demo.seed_demo(engine, scale=scale)
-        seed_seconds = time.perf_counter() - start
-        lines.append(
-            f"Demo data seeded in {seed_seconds:.0f} s: "
-            + ", ".join(f"{n:,} {table}" for table, n in counts.items()) + "."
-        )
-        lines.append("")
-        con = duckdb_copy(engine)
-        lines += [
-            "| KPI case | compute_kpis (ms) | DuckDB floor (ms) | ratio |",
-            "|---|---:|---:|---:|",
-        ]
-        for name, filters in kpi_cases(today).items():
-            as_of = filters.date_to or today
-            ours = median_ms(lambda f=filters, a=as_of: kpis.compute_kpis(engine, filters=f, as_of=a))
-            floor = median_ms(lambda f=filters, a=as_of: duckdb_kpis(con, filters=f, as_of=a))
-            _check_same(kpis.compute_kpis(engine, filters=filters, as_of=as_of),
-                        duckdb_kpis(con, filters=filters, as_of=as_of), name)
-            lines.append(f"| {name} | {ours:.0f} | {floor:.0f} | {ours / floor:.1f}× |")
-        engine.dispose()
-    return "\n".join(lines) + "\n"
+        ours = run_all(engine, "ours")
+        first = (time.perf_counter() - start) * 1000
+        row: dict = {}
+        on_snapshot = [None] * len(aggregates)
+        if snapshot is not None:
+            start = time.perf_counter()
+            on_snapshot = run_all(snapshot, "ours")
+            row["snapshot_first"] = (time.perf_counter() - start) * 1000
+            row["snapshot"] = median_ms(lambda: run_all(snapshot, "ours"), repeats=repeats, warm_up=False)
+        duck = run_all(con, "duck")
+        naive = run_all(tables, "pandas")
+        mismatch = None
+        compared = 0
+        try:
+            for aggregate, a, b, c, d in zip(aggregates, ours, duck, naive, on_snapshot, strict=True):
+                sources = {"dashboard": a, "DuckDB": b, "pandas": c}
+                if d is not None:
+                    sources["dashboard on its columnar snapshot"] = d
+                compared += floors.check_same(aggregate.name, sources, keys=aggregate.keys,
+                                              values=aggregate.values)
+        except floors.Mismatch as exc:
+            mismatch = str(exc)
+        results.append(row | {
+            "page": page,
+            "aggregates": [aggregate.name for aggregate in aggregates],
+            "first": first,
+            "ours": median_ms(lambda: run_all(engine, "ours"), repeats=repeats, warm_up=False),
+            "duckdb": median_ms(lambda: run_all(con, "duck"), repeats=repeats, warm_up=False),
+            "pandas": median_ms(lambda: run_all(tables, "pandas"), repeats=repeats, warm_up=False),
+            "mismatch": mismatch,
+            "compared_rows": compared,
+        })
+    return results
 
 
-def _check_same(ours: dict, floor: dict, case: str) -> None:
-    """Refuse to report timings for two computations that disagree."""
-    for key in ("events", "registrations", "attendances", "unique_participants",
-                "returning_participants", "feedback_responses", "regions_total", "regions_with_active_rep"):
-        if int(ours[key] or 0) != int(floor[key] or 0):
-            raise RuntimeError(f"{case}: {key} differs: compute_kpis {ours[key]} vs DuckDB {floor[key]}")
+def columnar_snapshot(engine: Engine) -> tuple[Engine | None, float]:
+    """Return the dashboard's columnar snapshot of ``engine`` (``data_access.columnar``),
+    built afresh and waited for, and the seconds the build took."""
+    columnar.forget_snapshots()
+    start = time.perf_counter()
+    snapshot = columnar.engine_at(engine, data_version=meta.data_version(engine), wait=True)
+    return snapshot, time.perf_counter() - start
 
 
-def _reset(engine: Engine) -> None:
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    migrate(engine)
+def data_benchmark(url: str, *, today: dt.date, filters: Filters, repeats: int = REPEATS) -> dict:
+    """Load every table of ``url`` into pandas and DuckDB, build the
+    dashboard's columnar snapshot, then time the KPI cases and each page's
+    aggregates on the database, on the snapshot, in DuckDB and in pandas.
+    Returns ``load_seconds`` (pandas read of every table),
+    ``snapshot_seconds`` (snapshot build), ``kpi_cases`` and ``pages``."""
+    engine = make_engine(url)
+    snapshot, snapshot_seconds = columnar_snapshot(engine)
+    start = time.perf_counter()
+    tables = floors.load_tables(engine)
+    load_seconds = time.perf_counter() - start
+    con = floors.duckdb_from_tables(tables)
+    result = {
+        "load_seconds": load_seconds,
+        "snapshot_seconds": snapshot_seconds,
+        "rows": {name: len(frame) for name, frame in tables.items()},
+        "kpi_cases": kpi_case_times(engine, con, today=today, snapshot=snapshot),
+        "pages": page_data_times(engine, con, tables, filters=filters, today=today, repeats=repeats,
+                                 snapshot=snapshot),
+    }
+    con.close()
+    columnar.forget_snapshots()
+    engine.dispose()
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=demo.SCALES, default="national")
-    parser.add_argument("--database-url", default="sqlite", help="'sqlite' for a temp file, or a URL")
+    parser.add_argument("--database-url", help="a PostgreSQL server URL; SQLite in benchmarks/out/ when unset")
     parser.add_argument("--import-rows", type=int, default=1_000_000)
     parser.add_argument("--import-events", type=int, default=5_000)
-    parser.add_argument("--out", type=Path, help="append the Markdown report to this file")
     args = parser.parse_args()
-    report = run(scale=args.scale, url=args.database_url, import_rows=args.import_rows,
-                 import_events=args.import_events)
-    print(report)
-    if args.out:
-        with args.out.open("a", encoding="utf-8") as fh:
-            fh.write("\n" + report)
+    today = dt.date.today()
+    throughput = import_benchmark(server_url=args.database_url, rows=args.import_rows,
+                                  events=args.import_events)
+    url = database.demo_database(scale=args.scale, server_url=args.database_url)
+    data = data_benchmark(url, today=today, filters=report.default_filters(today))
+    print(report.data_markdown(throughput=throughput, data=data))
 
 
 if __name__ == "__main__":

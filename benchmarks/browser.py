@@ -1,0 +1,171 @@
+"""Browser benchmark: the time from navigation to the Overview's first
+rendered Plotly chart, in Debian's Chromium driven by Playwright, against a
+``streamlit run dashboard.py`` server on 127.0.0.1.
+
+``python -m benchmarks.browser [--scale national] [--database-url URL]``.
+The server and the browser never leave the loopback interface.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from benchmarks import database
+from benchmarks.database import OUT_DIR, ROOT
+from benchmarks.pages import bench_env
+from data_access import demo
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1440, "height": 1000}
+SERVER_START_TIMEOUT_SECONDS = 90
+FIRST_CHART = ".js-plotly-plot .main-svg"
+CHART_TIMEOUT_MS = 120_000
+LOADS = 3
+# Filters no earlier load asked for, so the server's query caches miss.
+UNCACHED_FILTERS = ({"period": "all_time"}, {"region": "NW"}, {"type": "induction", "period": "all_time"})
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running dashboard server: its base URL and process id."""
+
+    base_url: str
+    pid: int
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def peak_rss_of(pid: int) -> float:
+    """Return the peak resident set size (VmHWM) of process ``pid`` in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+@contextmanager
+def streamlit_server(database_url: str, *, log_path: Path) -> Iterator[Server]:
+    """Run ``streamlit run dashboard.py`` on a free port of 127.0.0.1 with
+    ``DATABASE_URL`` set, and yield it once ``/_stcore/health`` answers."""
+    port = free_port()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, **bench_env(), "DATABASE_URL": database_url},
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+    server = Server(base_url=f"http://127.0.0.1:{port}", pid=process.pid)
+    try:
+        _wait_until_healthy(server.base_url, process, log_path)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_healthy(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"streamlit was not healthy after {SERVER_START_TIMEOUT_SECONDS} s")
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Yield a headless Debian Chromium (Playwright's sync API)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def first_chart_ms(browser, url: str) -> float:
+    """Return the ms from navigating a fresh browser context to ``url`` until
+    the first Plotly chart's SVG is visible."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
+    try:
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=CHART_TIMEOUT_MS)
+        page.wait_for_selector(FIRST_CHART, state="visible", timeout=CHART_TIMEOUT_MS)
+        elapsed = (time.perf_counter() - start) * 1000
+        if page.locator('[data-testid="stException"]').count():
+            raise RuntimeError(f"{url} shows an exception")
+        return elapsed
+    finally:
+        context.close()
+
+
+def overview_first_chart(browser, base_url: str, *, loads: int = LOADS) -> dict:
+    """Return the Overview's time to first chart (ms): ``cold`` (the first
+    load after the server started), ``warm`` (median of ``loads`` new
+    sessions with the default filters, server caches warm) and ``uncached``
+    (median of loads with filters not asked for before, so queries run)."""
+    cold = first_chart_ms(browser, base_url + "/")
+    warm = [first_chart_ms(browser, base_url + "/") for _ in range(loads)]
+    uncached = [first_chart_ms(browser, f"{base_url}/?{urlencode(query)}")
+                for query in UNCACHED_FILTERS[:loads]]
+    return {"cold": cold, "warm": statistics.median(warm), "uncached": statistics.median(uncached)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=demo.SCALES, default="national")
+    parser.add_argument("--database-url", help="a PostgreSQL server URL; SQLite in benchmarks/out/ when unset")
+    args = parser.parse_args()
+    url = database.demo_database(scale=args.scale, server_url=args.database_url)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(url, log_path=OUT_DIR / "streamlit.log") as server, chromium() as browser:
+        result = overview_first_chart(browser, server.base_url)
+        result["server_peak_rss_mb"] = peak_rss_of(server.pid)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
