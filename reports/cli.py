@@ -108,7 +108,8 @@ def _cmd_pack(args) -> int:
     except OSError as exc:
         print(f"error: could not write {out}: {exc.strerror or exc}; nothing was written", file=sys.stderr)
         return 1
-    record_pack_export(engine, pack=pack, fmt=args.fmt, user=args.user or f"{getpass.getuser()} (command line)")
+    user = args.user or f"{getpass.getuser()} (command line)"
+    record_pack_export(engine, pack=pack, fmt=args.fmt, user=user)
     print(f"Wrote {out}: {FORMAT_NAMES[args.fmt]}, {len(pack.charted)} charts, {len(data):,} bytes. "
           f"Filters: {pack.filter_text}. {pack.data_as_of_text}.")
     return 0

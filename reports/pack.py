@@ -139,9 +139,8 @@ def build_pack(
         raw[view.id] = run_query(view, engine, filters=filters)
         prepared.append(prepare_view(view, raw[view.id], min_cell=min_cell, data_as_of=last_import))
     report(PREPARED_SHARE, "Working out the headline figures")
-    figures, hidden = shown_kpis(
-        compute_kpis(engine, filters=filters, as_of=filters.date_to or today), filters=filters, min_cell=min_cell
-    )
+    raw_kpis = compute_kpis(engine, filters=filters, as_of=filters.date_to or today)
+    figures, hidden = shown_kpis(raw_kpis, filters=filters, min_cell=min_cell)
     by_region = raw.get(ATTENDANCES_BY_REGION.id)
     if by_region is None:
         by_region = run_query(ATTENDANCES_BY_REGION, engine, filters=filters)
