@@ -8,14 +8,8 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.config import ConfigError, min_cell
-from reports.pack import (
-    FORMAT_NAMES,
-    MEDIA_TYPES,
-    PACK_FORMATS,
-    make_pack,
-    pack_file_name,
-    record_pack_export,
-)
+from reports.export import make_pack, pack_file_name, record_pack_export
+from reports.pack import FORMAT_NAMES, MEDIA_TYPES, PACK_FORMATS
 from ui.auth import current_user
 from ui.cache import get_engine
 from ui.frame import page_frame

@@ -24,7 +24,8 @@ from data_access import kpis
 from data_access.config import ConfigError, database_url, is_default_database, min_cell
 from data_access.db import make_engine, migrate, missing_sqlite_file
 from data_access.filters import Filters
-from reports.pack import FORMAT_NAMES, PACK_FORMATS, make_pack, record_pack_export
+from reports.export import make_pack, record_pack_export
+from reports.pack import FORMAT_NAMES, PACK_FORMATS
 
 
 def _iso_date(text: str) -> dt.date:

@@ -15,7 +15,8 @@ from pptx import Presentation
 
 from data_access.queries import reach
 from domain.suppression import suppress
-from reports.pack import make_pack, pack_views
+from reports.export import make_pack
+from reports.pack import pack_views
 from tests.pack_data import (
     BACKENDS,
     MONTHLY_ATTENDANCES,

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from domain.metrics import METRICS
-from reports.pack import make_pack, pack_views
+from reports.export import make_pack
+from reports.pack import pack_views
 from tests.pack_data import BACKENDS, PACK_FILTER_TEXT, PACK_FILTERS, SMALL_REGIONS, seeded_database
 
 
