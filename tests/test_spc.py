@@ -178,6 +178,13 @@ def test_rule_4_point_exactly_on_two_sigma_line_is_not_beyond():
     assert _flagged(_chart([upper_two_sigma, 13, 20])) == []
 
 
+def test_rule_4_point_beyond_the_limit_does_not_count():
+    """23, 13, 20: 23 breaks the limit (rule 1) and is not a 2-sigma point, so 20 stays unflagged."""
+    result = _chart([23, 13, 20])
+    assert _flagged(result) == [12]
+    assert not result.rules["two_of_three"].any()
+
+
 def test_rule_4_one_point_beyond_is_not_enough():
     """20, 13, 13: only one point beyond the 2-sigma line."""
     assert _flagged(_chart([20, 13, 13])) == []

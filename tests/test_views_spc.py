@@ -261,3 +261,11 @@ def test_more_than_a_third_withheld_gives_no_chart():
     result = prepared(quarter_rows([20, 2, 22, 3, 21, 19, 4, 23, 20, 1]), view=EXAM)
     assert result.figure is None
     assert "4 of 10 whole quarters are withheld" in result.empty_message
+
+
+def test_description_names_each_stretch_of_signals_once():
+    """A step up after six low months is described as two stretches, not twelve points."""
+    values = [30, 31, 29, 30, 31, 30, 50, 51, 49, 50, 52, 50]
+    text = prepared(attendance_rows(values)).alt_text
+    assert "12 points show special cause variation: Jan 2025 to Jun 2025 (concern), " in text
+    assert "Jul 2025 to Dec 2025 (improvement)." in text

@@ -174,24 +174,24 @@ def show_spc_view(view: SpcView, *, filters: Filters, min_cell: int | None) -> P
 
 
 def show_spc_views(views: tuple[SpcView, ...], *, filters: Filters, min_cell: int | None) -> None:
-    """Render each of ``views`` that has enough data, then one note listing
+    """Render each of ``views`` that has enough data, then one note naming
     the others and why, so that a page of many series is not a wall of
     empty states."""
-    missing = []
+    too_few, no_data = [], []
     for view in views:
         prepared = cached_spc_view(view, filters=filters, min_cell=min_cell)
-        if prepared.figure is None:
-            reason = (prepared.empty_message or "").removeprefix(TOO_FEW_PREFIX).removesuffix(TOO_FEW_ADVICE)
-            missing.append(f"- **{view.label}**: {reason}")
-        else:
+        if prepared.figure is not None:
             show_spc_view(view, filters=filters, min_cell=min_cell)
-    if missing:
-        st.info(
-            "No SPC chart for these series, because there is not enough data that can be shown:\n"
-            + "\n".join(missing)
-            + "\n\nChoose a longer period, such as All time, or fewer filters.",
-            icon=":material/info:",
-        )
+        elif prepared.empty_message == view.empty_message:
+            no_data.append(view.label)
+        else:
+            reason = (prepared.empty_message or "").removeprefix(TOO_FEW_PREFIX).removesuffix(TOO_FEW_ADVICE)
+            too_few.append(f"- **{view.label}**: {reason}")
+    if too_few or no_data:
+        lines = ["No SPC chart for these series, for lack of data that can be shown:", *too_few]
+        if no_data:
+            lines.append(f"- No results at all for these filters: {', '.join(no_data)}.")
+        st.info("\n".join(lines) + "\n\n" + TOO_FEW_ADVICE.strip(), icon=":material/info:")
 
 
 def _draw(prepared: PreparedView) -> None:

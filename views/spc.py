@@ -24,7 +24,9 @@ How a series is built, in this order:
    keeps its place on the axis, so the gap shows.
 
 Attainment uses calendar quarters, not months: members' monthly results are
-mostly fewer than five, so monthly rates would nearly all be withheld.
+mostly fewer than five, so monthly rates would nearly all be withheld. A
+quarter's counts are never shown, only its rate, so the training-year totals
+on the same page cannot be used to work a withheld quarter out.
 Direction (which way is an improvement) comes from the metric registry.
 Targets are not stored anywhere: a caller passes one (the pages let the
 user type one in), and only then is there an assurance icon.
@@ -346,6 +348,28 @@ def within_bounds(result: SpcResult, *, unit: str) -> SpcResult:
     )
 
 
+def signal_runs(table: pd.DataFrame) -> list[str]:
+    """Return each stretch of consecutive special-cause points of one
+    variation, e.g. "Jan 2025 to May 2025 (concern)" or "Jul 2026 (improvement)"."""
+    runs: list[list] = []
+    previous = None
+    for position, (period, flagged, variation) in enumerate(
+        zip(table["period"], table["special_cause"], table["variation"], strict=True)
+    ):
+        if not flagged:
+            previous = None
+            continue
+        if previous is not None and runs[-1][2] == variation and previous == position - 1:
+            runs[-1][1] = period
+        else:
+            runs.append([period, period, variation])
+        previous = position
+    return [
+        f"{period_label(first)}{'' if first == last else ' to ' + period_label(last)} ({variation})"
+        for first, last, variation in runs
+    ]
+
+
 def spc_alt_text(result: SpcResult, *, label: str, unit: str, period_word: str) -> str:
     """Return the chart's text description: span, mean, limits, signals and the latest point."""
     table = result.table
@@ -362,11 +386,8 @@ def spc_alt_text(result: SpcResult, *, label: str, unit: str, period_word: str) 
     if signals.empty:
         text += "No point shows special cause variation. "
     else:
-        listed = ", ".join(
-            f"{period_label(period)} ({variation})"
-            for period, variation in zip(signals["period"], signals["variation"], strict=True)
-        )
-        text += f"{_plural(len(signals), 'point')} show special cause variation: {listed}. "
+        noun = "point shows" if len(signals) == 1 else "points show"
+        text += f"{len(signals)} {noun} special cause variation: {', '.join(signal_runs(table))}. "
     latest = table.iloc[-1]
     text += (
         f"Latest {period_word}, {period_label(latest['period'])}: "
