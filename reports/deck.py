@@ -47,6 +47,7 @@ CHART_TYPES = {
 SPC_NUMBER_FORMATS = {"percent": "0.0\"%\"", "count": "#,##0"}
 # Key messages longer than this take a smaller font, to stay within two lines.
 LONG_TITLE_CHARS = 90
+VERY_LONG_TITLE_CHARS = 120
 # Bars get value labels while they stay readable.
 MAX_LABELLED_BARS = 24
 MANY_CATEGORIES = 12
@@ -189,7 +190,8 @@ def chart_for(prepared: PreparedView, *, min_cell: int) -> NativeChart:
 def _chart_slide(prs, pack: MeetingPack, prepared: PreparedView) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
     title = prepared.key_message or prepared.view.title
-    _set_title(slide, title, size=24 if len(title) <= LONG_TITLE_CHARS else 20)
+    _set_title(slide, title, size=24 if len(title) <= LONG_TITLE_CHARS else
+               20 if len(title) <= VERY_LONG_TITLE_CHARS else 18)
     native = chart_for(prepared, min_cell=pack.min_cell)
     trial = TRIAL_LIMITS_NOTE if prepared.spc is not None and prepared.spc.trial_limits else ""
     gaps = ""
