@@ -8,7 +8,8 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.config import ConfigError, min_cell
-from reports.pack import FORMAT_NAMES, MEDIA_TYPES, PACK_FORMATS, make_pack, pack_file_name, record_pack_export
+from reports.export import make_pack, pack_file_name, record_pack_export
+from reports.pack import FORMAT_NAMES, MEDIA_TYPES, PACK_FORMATS
 from ui.auth import current_user
 from ui.cache import get_engine
 from ui.frame import page_frame
@@ -33,7 +34,8 @@ fmt = st.radio("Format", PACK_FORMATS, format_func=FORMAT_NAMES.__getitem__, hor
                key="meeting_pack_format")
 st.caption(FORMAT_HELP[fmt])
 
-if st.button("Prepare the meeting pack", type="primary", icon=":material/slideshow:", key="meeting_pack_prepare"):
+if st.button("Prepare the meeting pack", type="primary", icon=":material/slideshow:",
+             key="meeting_pack_prepare"):
     bar = st.progress(0.0, text="Starting…")
     try:
         engine = get_engine()

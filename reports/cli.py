@@ -24,7 +24,8 @@ from data_access import kpis
 from data_access.config import ConfigError, database_url, is_default_database, min_cell
 from data_access.db import make_engine, migrate, missing_sqlite_file
 from data_access.filters import Filters
-from reports.pack import FORMAT_NAMES, PACK_FORMATS, make_pack, record_pack_export
+from reports.export import make_pack, record_pack_export
+from reports.pack import FORMAT_NAMES, PACK_FORMATS
 
 
 def _iso_date(text: str) -> dt.date:
@@ -108,7 +109,8 @@ def _cmd_pack(args) -> int:
     except OSError as exc:
         print(f"error: could not write {out}: {exc.strerror or exc}; nothing was written", file=sys.stderr)
         return 1
-    record_pack_export(engine, pack=pack, fmt=args.fmt, user=args.user or f"{getpass.getuser()} (command line)")
+    user = args.user or f"{getpass.getuser()} (command line)"
+    record_pack_export(engine, pack=pack, fmt=args.fmt, user=user)
     print(f"Wrote {out}: {FORMAT_NAMES[args.fmt]}, {len(pack.charted)} charts, {len(data):,} bytes. "
           f"Filters: {pack.filter_text}. {pack.data_as_of_text}.")
     return 0

@@ -47,6 +47,7 @@ CHART_TYPES = {
 SPC_NUMBER_FORMATS = {"percent": "0.0\"%\"", "count": "#,##0"}
 # Key messages longer than this take a smaller font, to stay within two lines.
 LONG_TITLE_CHARS = 90
+VERY_LONG_TITLE_CHARS = 120
 # Bars get value labels while they stay readable.
 MAX_LABELLED_BARS = 24
 MANY_CATEGORIES = 12
@@ -114,7 +115,8 @@ def _notes(slide, lines: list[str]) -> None:
 def _title_slide(prs, pack: MeetingPack) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_LAYOUT])
     title = slide.shapes.title
-    title.left, title.top, title.width, title.height = MARGIN, Inches(1.2), SLIDE_WIDTH - 2 * MARGIN, Inches(1.4)
+    title.left, title.top = MARGIN, Inches(1.2)
+    title.width, title.height = SLIDE_WIDTH - 2 * MARGIN, Inches(1.4)
     title.text = ORGANISATION
     title.text_frame.paragraphs[0].font.color.rgb = _rgb(NHS_DARK_BLUE)
     title.text_frame.paragraphs[0].font.bold = True
@@ -188,7 +190,8 @@ def chart_for(prepared: PreparedView, *, min_cell: int) -> NativeChart:
 def _chart_slide(prs, pack: MeetingPack, prepared: PreparedView) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
     title = prepared.key_message or prepared.view.title
-    _set_title(slide, title, size=24 if len(title) <= LONG_TITLE_CHARS else 20)
+    _set_title(slide, title, size=24 if len(title) <= LONG_TITLE_CHARS else
+               20 if len(title) <= VERY_LONG_TITLE_CHARS else 18)
     native = chart_for(prepared, min_cell=pack.min_cell)
     trial = TRIAL_LIMITS_NOTE if prepared.spc is not None and prepared.spc.trial_limits else ""
     gaps = ""
@@ -197,7 +200,8 @@ def _chart_slide(prs, pack: MeetingPack, prepared: PreparedView) -> None:
     ):
         gaps = f"blank = withheld to protect individuals (fewer than {pack.min_cell})"
     _text_box(slide, left=MARGIN, top=Inches(1.4), width=SLIDE_WIDTH - 2 * MARGIN, height=Inches(0.4),
-              lines=[" · ".join(part for part in (prepared.view.title, prepared.caption, trial, gaps) if part)],
+              lines=[" · ".join(part for part in (prepared.view.title, prepared.caption, trial, gaps)
+                                if part)],
               size=12, colour=NHS_MID_GREY)
     _add_chart(slide, native, name=prepared.view.id)
     lines = [prepared.view.title]
@@ -234,7 +238,8 @@ def _add_chart(slide, native: NativeChart, *, name: str) -> None:
         data.add_series(series.name, list(series.values))
     top = Inches(1.9)
     frame = slide.shapes.add_chart(
-        CHART_TYPES[native.kind], MARGIN, top, SLIDE_WIDTH - 2 * MARGIN, SLIDE_HEIGHT - top - Inches(0.7), data
+        CHART_TYPES[native.kind], MARGIN, top, SLIDE_WIDTH - 2 * MARGIN, SLIDE_HEIGHT - top - Inches(0.7),
+        data,
     )
     # The shape is named after the view, so a reader (or a test) can tell the charts apart.
     frame.name = name

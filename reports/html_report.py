@@ -79,7 +79,8 @@ def _view_section(prepared: PreparedView, *, min_cell: int) -> str:
 def html_text(pack: MeetingPack) -> str:
     """Return the report as one HTML document (UTF-8 text)."""
     contents = "".join(
-        f'<li><a href="#{_e(prepared.view.id)}">{_e(prepared.view.title)}</a></li>' for prepared in pack.charted
+        f'<li><a href="#{_e(prepared.view.id)}">{_e(prepared.view.title)}</a></li>'
+        for prepared in pack.charted
     )
     header = [
         "<header>",

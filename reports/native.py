@@ -95,7 +95,9 @@ def _series(name: str, numbers, **style) -> NativeSeries:
     )
 
 
-def _chart(kind: ChartKind, categories, series, value_kind: ValueKind, note: str | None = None) -> NativeChart:
+def _chart(
+    kind: ChartKind, categories, series, value_kind: ValueKind, note: str | None = None
+) -> NativeChart:
     return NativeChart(
         kind=kind,
         categories=_labels(categories),
@@ -217,7 +219,8 @@ def _mean_rating(table: pd.DataFrame, *, min_cell: int) -> NativeChart:
         table = table.loc[table.index.isin(recent)].reset_index(drop=True)
     responses = pd.to_numeric(table["responses"], errors="coerce")
     means = values(table, "mean_rating", hide=hidden(table, "responses") | (responses < min_cell))
-    return _chart("bar", event_labels(table), [_series("Mean rating", means, colour=NHS_BLUE)], "rating", note)
+    series = [_series("Mean rating", means, colour=NHS_BLUE)]
+    return _chart("bar", event_labels(table), series, "rating", note)
 
 
 def _regions_covered(table: pd.DataFrame, *, min_cell: int) -> NativeChart:

@@ -1,7 +1,7 @@
-"""The meeting pack: every chart view and the headline figures for one set of
-filters, collected once, then written as a PowerPoint deck, an HTML report
-or a ZIP of CSV files. The UI page and ``python -m reports pack`` both call
-``make_pack`` then ``record_pack_export``.
+"""The meeting pack's contents: every chart view and the headline figures for
+one set of filters, collected once (``build_pack``), with the definitions
+and caveats every format states. ``reports.export`` writes them as a
+PowerPoint deck, an HTML report or a ZIP of CSV files.
 
 Exports always apply suppression, whoever asks (admins included): the
 threshold is a number, never the internal view's None.
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine
 
-from data_access.audit import record_audit_event
 from data_access.filters import Filters
 from data_access.kpis import compute_kpis
 from data_access.queries import meta
@@ -139,9 +138,8 @@ def build_pack(
         raw[view.id] = run_query(view, engine, filters=filters)
         prepared.append(prepare_view(view, raw[view.id], min_cell=min_cell, data_as_of=last_import))
     report(PREPARED_SHARE, "Working out the headline figures")
-    figures, hidden = shown_kpis(
-        compute_kpis(engine, filters=filters, as_of=filters.date_to or today), filters=filters, min_cell=min_cell
-    )
+    raw_kpis = compute_kpis(engine, filters=filters, as_of=filters.date_to or today)
+    figures, hidden = shown_kpis(raw_kpis, filters=filters, min_cell=min_cell)
     by_region = raw.get(ATTENDANCES_BY_REGION.id)
     if by_region is None:
         by_region = run_query(ATTENDANCES_BY_REGION, engine, filters=filters)
@@ -217,41 +215,3 @@ def definitions_text(pack: MeetingPack) -> str:
     if pack.demo_data:
         lines += ["", "Demo data: these figures include synthetic demonstration records."]
     return "\n".join(lines) + "\n"
-
-
-def make_pack(
-    engine: Engine,
-    *,
-    filters: Filters,
-    fmt: str,
-    min_cell: int,
-    today: dt.date | None = None,
-    progress: Progress | None = None,
-) -> tuple[MeetingPack, bytes]:
-    """Return the pack and its file's bytes in ``fmt`` ('pptx', 'html' or
-    'zip'). Raises ``PackError`` for an unknown format."""
-    if fmt not in PACK_FORMATS:
-        raise PackError(f"unknown format '{fmt}' (use one of: {', '.join(PACK_FORMATS)})")
-    pack = build_pack(engine, filters=filters, min_cell=min_cell, today=today, progress=progress)
-    if progress is not None:
-        progress(WRITING_SHARE, f"Writing the {FORMAT_NAMES[fmt]}")
-    from reports import deck, html_report, csv_zip
-
-    writers = {"pptx": deck.pptx_bytes, "html": html_report.html_bytes, "zip": csv_zip.zip_bytes}
-    return pack, writers[fmt](pack)
-
-
-def pack_file_name(fmt: str, *, made_on: dt.date) -> str:
-    """Return the pack's file name, e.g. "soft-landing-meeting-pack-2026-12-02.pptx"."""
-    return f"soft-landing-meeting-pack-{made_on:%Y-%m-%d}.{fmt}"
-
-
-def record_pack_export(engine: Engine, *, pack: MeetingPack, fmt: str, user: str | None) -> None:
-    """Record in the audit log that ``user`` exported the pack in ``fmt``,
-    with its filters (no participant data)."""
-    record_audit_event(
-        engine,
-        action="export",
-        user=user,
-        detail=f"Meeting pack ({fmt}); suppression threshold {pack.min_cell}; filters: {pack.filter_text}",
-    )

@@ -25,6 +25,8 @@ from data_access.filters import Filters
 from tests.factories import FactRows
 
 PACK_FILTERS = Filters(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31))
+# The pack's statement of those filters.
+PACK_FILTER_TEXT = "All regions · all stages · all event types · Custom dates (1 Jan 2025 – 31 Dec 2025)"
 MONTHLY_ATTENDANCES = (10, 11, 10, 12, 11, 10, 11, 80, 10, 11, 12, 10)
 SMALL_REGIONS = {"WM": 2, "SCN": 3}
 # One event title per formula prefix: =, +, -, @, tab, carriage return.
@@ -42,8 +44,8 @@ def seed_pack_rows(rows: FactRows) -> None:
     """Insert the pack test data set (see the module docstring)."""
     for month, count in enumerate(MONTHLY_ATTENDANCES, start=1):
         key = f"M{month:02d}"
-        rows.event(key=key, date=dt.date(2025, month, 14), event_type="induction" if month % 2 else "exam_prep",
-                   title=f"Monthly session {month}")
+        kind = "induction" if month % 2 else "exam_prep"
+        rows.event(key=key, date=dt.date(2025, month, 14), event_type=kind, title=f"Monthly session {month}")
         for n in range(count):
             # The first five people come back every month; the rest are new each time.
             person = f"regular{n}" if n < 5 else f"{key}-p{n}"

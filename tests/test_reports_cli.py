@@ -49,7 +49,8 @@ def test_cli_writes_a_deck_for_a_region_and_logs_it(cli_env, engine, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"Wrote {out}: PowerPoint deck (.pptx)")
     assert files_in(out.parent) == ["pack.pptx"]
-    title = " ".join(shape.text_frame.text for shape in Presentation(out).slides[0].shapes if shape.has_text_frame)
+    first = Presentation(out).slides[0]
+    title = " ".join(shape.text_frame.text for shape in first.shapes if shape.has_text_frame)
     assert "Filters: London · all stages" in title
     events = audit_events(engine, actions=("export",))
     assert list(events["user"]) == ["scheduler"]

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from pptx import Presentation
 
-from reports.pack import make_pack
+from reports.export import make_pack
 from tests.pack_data import BACKENDS, FORMULA_TITLES, PACK_FILTERS, seeded_database
 
 CASES = list(FORMULA_TITLES)

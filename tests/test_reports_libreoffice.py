@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from pptx import Presentation
 
-from reports.pack import make_pack
+from reports.export import make_pack
 from tests.pack_data import PACK_FILTERS, seeded_database
 
 SOFFICE = shutil.which("soffice")

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from domain.metrics import METRICS
-from reports.pack import make_pack, pack_views
-from tests.pack_data import BACKENDS, PACK_FILTERS, SMALL_REGIONS, seeded_database
+from reports.export import make_pack
+from reports.pack import pack_views
+from tests.pack_data import BACKENDS, PACK_FILTER_TEXT, PACK_FILTERS, SMALL_REGIONS, seeded_database
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -49,7 +50,7 @@ def test_region_csv_withholds_small_regions(archive):
 
 
 def test_spc_csv_has_the_download_columns(archive):
-    """Each SPC chart's CSV has exactly period, value, mean, lower_limit, upper_limit, special_cause, variation."""
+    """An SPC CSV has exactly period, value, mean, lower_limit, upper_limit, special_cause, variation."""
     opened, _ = archive
     table = read_csv(opened, "spc-attendances.csv")
     assert list(table.columns) == ["period", "value", "mean", "lower_limit", "upper_limit", "special_cause",
@@ -61,7 +62,7 @@ def test_definitions_name_filters_rule_and_every_metric(archive):
     """definitions.txt states the filters, data as of, the suppression rule and every registry definition."""
     opened, _ = archive
     text = opened.read("definitions.txt").decode("utf-8")
-    assert "Filters: All regions · all stages · all event types · Custom dates (1 Jan 2025 – 31 Dec 2025)" in text
+    assert f"Filters: {PACK_FILTER_TEXT}" in text
     assert "Data as of" in text
     assert 'counts from 1 to 4 show as "<5"' in text
     for entry in METRICS.values():
