@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
@@ -250,7 +251,29 @@ def _select_list(table: Table) -> str:
 
 def _copy_from_sqlite(source: Engine, database: duckdb.DuckDBPyConnection) -> int:
     """Copy through the engine's own SQLite library (a second SQLite library in
-    one process would break SQLite's file locks), in one read transaction."""
+    one process would break SQLite's file locks).
+
+    Attendance, half the work, is copied on a second thread and connection,
+    so the copy uses both cores. Each connection reads in one transaction
+    and notes the data version; every write of facts raises it, so equal
+    versions mean both saw the same commit. Otherwise (a write landed in
+    between) everything is copied again on one connection.
+    """
+    largest = Attendance.__table__
+    others = tuple(table for table in TABLES if table is not largest)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="columnar-copy") as pool:
+        copies = [pool.submit(_copy_sqlite_tables, source, database.cursor(), tables)
+                  for tables in ((largest,), others)]
+        versions = {copy.result() for copy in copies}
+    if len(versions) == 1:
+        return versions.pop()
+    for table in TABLES:
+        database.execute(f'DELETE FROM "{table.name}"')
+    return _copy_sqlite_tables(source, database, TABLES)
+
+
+def _copy_sqlite_tables(source: Engine, database: duckdb.DuckDBPyConnection, tables: tuple[Table, ...]) -> int:
+    """Copy ``tables`` in one read transaction and return the data version it saw."""
     with source.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()
         # pysqlite begins only before writes; in WAL mode an explicit read
@@ -259,7 +282,7 @@ def _copy_from_sqlite(source: Engine, database: duckdb.DuckDBPyConnection) -> in
         try:
             cursor.execute("SELECT value FROM app_meta WHERE key = ?", (DATA_VERSION_KEY,))
             version = _whole_number(cursor.fetchone())
-            for table in TABLES:
+            for table in tables:
                 _copy_sqlite_table(cursor, table, database)
         finally:
             cursor.execute("ROLLBACK")
