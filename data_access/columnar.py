@@ -11,9 +11,10 @@ Every write that changes facts (import, undo, clear-demo, demo seeding)
 raises the data version in the same transaction, and a restore, which only
 goes into an empty database, brings the archive's version. ``engine_at``
 hands out a snapshot only when it holds exactly the version asked for, so a
-stale copy is never served; otherwise it starts building a fresh one in a
-background thread and returns None, and the caller queries the database
-itself. One snapshot is kept per database, so memory stays bounded.
+stale copy is never served; otherwise it builds a fresh one (one build at a
+time, in a background thread that callers may wait for). When no snapshot
+can be had the caller queries the database itself, which gives the same
+rows. One snapshot is kept per database, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -28,7 +29,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from duckdb_engine import ConnectionWrapper
-from sqlalchemy import Boolean, Column, Date, DateTime, Engine, Float, Integer, Table, create_engine, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    SmallInteger,
+    Table,
+    create_engine,
+    select,
+)
 from sqlalchemy.pool import NullPool
 
 from data_access.models import (
@@ -74,6 +87,8 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 PACK_CHUNK_IDS = 1_000_000
 # julianday('1970-01-01') is 2440587.5; CAST(... AS INTEGER) truncates it.
 UNIX_EPOCH_JULIAN_DAY = 2440587
+# How long a caller waits for a build before asking the database instead.
+BUILD_WAIT_SECONDS = 60
 # Snapshots of this many databases at most (a server has one; tests have many).
 MAX_DATABASES = 2
 
@@ -140,7 +155,7 @@ class _Mirror:
             build = self._build
         if not wait:
             return None
-        build.join()
+        build.join(BUILD_WAIT_SECONDS)
         with self._lock:
             snapshot = self._snapshot
         return snapshot.engine if snapshot is not None and snapshot.data_version == data_version else None
@@ -164,12 +179,14 @@ _mirrors_lock = threading.Lock()
 
 def engine_at(source: Engine, *, data_version: int, wait: bool = False) -> Engine | None:
     """Return a DuckDB engine holding ``source``'s mirrored tables exactly as
-    they are at ``data_version``, or None when there is no such snapshot yet.
+    they are at ``data_version``, or None when there is no such snapshot.
 
     Without a matching snapshot a build of a fresh one starts in the
-    background (unless one is under way); ``wait=True`` waits for it. None
-    also for a database that cannot be copied (in-memory SQLite); the caller
-    then queries ``source`` itself.
+    background (unless one is under way); ``wait=True`` waits for it, up to
+    ``BUILD_WAIT_SECONDS``. None, without a build, when ``data_version`` is
+    older than the snapshot's (it was read before a write), and for a
+    database that cannot be copied (in-memory SQLite); the caller then
+    queries ``source`` itself.
     """
     if source.dialect.name == "sqlite" and source.url.database in (None, "", ":memory:"):
         return None
@@ -282,19 +299,31 @@ def _copy_sqlite_table(cursor, table: Table, database: duckdb.DuckDBPyConnection
     database.unregister("packed")
 
 
+def _hex_width(column: Column) -> tuple[int, str]:
+    """Return the hex digits and the numpy field type one value of a
+    packable column takes: 2 for a boolean, 4 for a SmallInteger, else 8 (every
+    model Integer is 32-bit; a date is its Julian day number)."""
+    if isinstance(column.type, Boolean):
+        return 2, "u1"
+    if isinstance(column.type, SmallInteger):
+        return 4, ">u2"
+    return 8, ">u4"
+
+
 def _packed_sql(column: Column) -> tuple[str, list[str], list[tuple[str, str]]]:
     """Return a printf format, its arguments (SQL) and the numpy fields that
-    decode it, for one packable column: 8 hex digits of the low 32 bits
-    (every model Integer is 32-bit; a date as its Julian day number), then
-    for a nullable column 2 digits that are 01 for NULL."""
+    decode it, for one packable column: its value's low bits in fixed-width
+    hex, then for a nullable column 2 digits that are 01 for NULL."""
     name = f'"{column.name}"'
     value = f"CAST(julianday({name}) AS INTEGER)" if isinstance(column.type, Date) else name
+    digits, field = _hex_width(column)
+    mask = (1 << (4 * digits)) - 1
     if not column.nullable:
-        return "%08x", [f"{value} & 4294967295"], [(column.name, ">u4")]
+        return f"%0{digits}x", [f"{value} & {mask}"], [(column.name, field)]
     return (
-        "%08x%02x",
-        [f"coalesce({value}, 0) & 4294967295", f"{name} IS NULL"],
-        [(column.name, ">u4"), (f"{column.name} is null", "u1")],
+        f"%0{digits}x%02x",
+        [f"coalesce({value}, 0) & {mask}", f"{name} IS NULL"],
+        [(column.name, field), (f"{column.name} is null", "u1")],
     )
 
 
@@ -322,8 +351,10 @@ def _unpacked(cursor, table: Table, columns: list[Column]) -> dict[str, pa.Array
     rows = np.concatenate(chunks)
     arrays = {}
     for column in columns:
-        # The low 32 bits, read back as signed.
-        values = rows[column.name].astype(np.uint32).view(np.int32)
+        # The low bits, read back as signed.
+        digits, _ = _hex_width(column)
+        unsigned, signed = {2: (np.uint8, np.int8), 4: (np.uint16, np.int16), 8: (np.uint32, np.int32)}[digits]
+        values = rows[column.name].astype(unsigned).view(signed)
         if isinstance(column.type, Date):
             values = (values.astype(np.int64) - UNIX_EPOCH_JULIAN_DAY).astype("datetime64[D]")
         mask = rows[f"{column.name} is null"].astype(bool) if column.nullable else None
