@@ -253,11 +253,11 @@ def target_rows(results: dict) -> list[str]:
     agreed = [row for row in results["data"]["pages"] if not row["mismatch"]]
     if agreed:
         worst = max(agreed, key=lambda row: app_data_ms(row) / row["duckdb"])
-        over = [f"{PAGE_LABELS.get(r['page'])} {app_data_ms(r) / r['duckdb']:.1f}×" for r in agreed
+        over = [f"{PAGE_LABELS.get(r['page'])} {app_data_ms(r) / r['duckdb']:.2f}×" for r in agreed
                 if app_data_ms(r) / r["duckdb"] > FLOOR_RATIO_TARGET]
         rows.append(f"| data time ≤ {FLOOR_RATIO_TARGET:.0f}× DuckDB | " + _verdict(
             not over and len(agreed) == len(results["data"]["pages"]),
-            f"worst {PAGE_LABELS.get(worst['page'])} {app_data_ms(worst) / worst['duckdb']:.1f}×"
+            f"worst {PAGE_LABELS.get(worst['page'])} {app_data_ms(worst) / worst['duckdb']:.2f}×"
             + (f"; over: {', '.join(over)}" if over else "")) + " |")
     peak = max(filter(None, [results.get("server_peak_rss_mb"), results["pages"]["peak_rss_mb"]]))
     rows.append(f"| peak RSS ≤ 1.5 GB | " + _verdict(peak <= RSS_TARGET_MB, f"{peak:,.0f} MB, app processes")
