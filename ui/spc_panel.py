@@ -26,6 +26,7 @@ from data_access.filters import Filters
 from domain.spc import SpcResult
 from reports.safe_csv import csv_bytes
 from ui.cache import cached_spc_view
+from ui.meeting import meeting_mode_on, presentation_spec, screen_reader_only_key
 from views.base import PreparedView
 from views.spc import (
     TOO_FEW_ADVICE,
@@ -155,21 +156,28 @@ def show_spc_view(view: SpcView, *, filters: Filters, min_cell: int | None) -> P
             return whole
         periods = list(whole.table["period"])
         link = read_link_baseline(st.query_params.get(baseline_param(view)), view=view, periods=periods)
+        meeting = meeting_mode_on()
         # The chart is drawn above the choices that shape it, once they are read.
         chart_area = st.container()
-        with st.expander("Baseline and target"):
-            baseline = _choose_baseline(view, periods, link=link)
-            target = _choose_target(view)
+        if meeting:
+            # No controls on a shared screen: a baseline in the link still holds.
+            baseline = None if link.period is None else periods.index(link.period) + 1
+            target = None
+        else:
+            with st.expander("Baseline and target"):
+                baseline = _choose_baseline(view, periods, link=link)
+                target = _choose_target(view)
         prepared = whole
         if baseline is not None or target is not None:
             prepared = cached_spc_view(
                 view, filters=filters, min_cell=min_cell, baseline_points=baseline, target=target
             )
         with chart_area:
-            _draw(prepared)
+            _draw(prepared, meeting=meeting)
             if link.problem:
                 st.warning(link.problem, icon=":material/warning:")
-        _data(prepared)
+        if not meeting:
+            _data(prepared)
     return prepared
 
 
@@ -194,7 +202,7 @@ def show_spc_views(views: tuple[SpcView, ...], *, filters: Filters, min_cell: in
         st.info("\n".join(lines) + "\n\n" + TOO_FEW_ADVICE.strip(), icon=":material/info:")
 
 
-def _draw(prepared: PreparedView) -> None:
+def _draw(prepared: PreparedView, *, meeting: bool) -> None:
     view, result = prepared.view, prepared.spc
     st.subheader(prepared.key_message or view.title, anchor=view.id)
     st.html(icons_html(result))
@@ -203,13 +211,21 @@ def _draw(prepared: PreparedView) -> None:
             f"Trial limits: the baseline has {result.baseline_points} points, fewer than 12, so the limits "
             "may move as more data arrive."
         )
-    st.plotly_chart(prepared.figure, config=PLOTLY_CONFIG, key=f"chart-{view.id}")
+    figure, config = prepared.figure, PLOTLY_CONFIG
+    if meeting:
+        figure, config = presentation_spec(figure), {**PLOTLY_CONFIG, "displayModeBar": False}
+    st.plotly_chart(figure, config=config, key=f"chart-{view.id}")
     st.caption(
         f"{prepared.caption}  \nMean {format_spc_value(result.mean, unit=view.unit)}; process limits at the "
         "mean ± 2.66 × the mean moving range. Blue: special cause improvement; orange: concern; purple: "
         "neither better nor worse; grey: common cause."
     )
-    st.caption(f"Chart description: {prepared.alt_text}")
+    description = f"Chart description: {prepared.alt_text}"
+    if meeting:
+        with st.container(key=screen_reader_only_key(view.id)):
+            st.caption(description)
+        return
+    st.caption(description)
 
 
 def _data(prepared: PreparedView) -> None:

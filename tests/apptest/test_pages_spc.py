@@ -174,3 +174,30 @@ def test_a_target_adds_the_assurance_icon(series_db):
     at = at.number_input(key="spc-attendances-target").set_value(500.0).run()
     assert not at.exception
     assert "Assurance: consistently fails the target" in texts(at)
+
+
+def test_meeting_mode_shows_the_spc_chart_without_its_controls(series_db):
+    """With present=1 the SPC chart and its icon show, but no baseline, target or download controls."""
+    at = open_page("pages/1_Event_reach.py", present="1", **YEAR_2024)
+    assert not at.exception
+    chart(at, "chart-spc-attendances")
+    assert "Common cause variation" in texts(at)
+    assert not any(element.key == "spc-attendances-baseline-choice" for element in at.selectbox)
+    assert not any(element.key == "spc-attendances-target" for element in at.number_input)
+    assert not any(element.key == "csv-spc-attendances" for element in at.get("download_button"))
+
+
+def test_meeting_mode_keeps_a_baseline_from_the_link(series_db):
+    """A shared link with present=1 and a baseline still freezes the limits after that month."""
+    at = open_page("pages/1_Event_reach.py", present="1", **YEAR_2024, **{"spc-attendances-baseline": "2024-08"})
+    assert not at.exception
+    assert "frozen after the first 6 months" in texts(at)
+
+
+def test_meeting_mode_draws_spc_charts_with_larger_fonts(series_db):
+    """In meeting mode the SPC chart's font is scaled up like every other chart's."""
+    normal = json.loads(chart(open_page("pages/1_Event_reach.py", **YEAR_2024), "chart-spc-attendances").proto.spec)
+    meeting = json.loads(
+        chart(open_page("pages/1_Event_reach.py", present="1", **YEAR_2024), "chart-spc-attendances").proto.spec
+    )
+    assert meeting["layout"]["font"]["size"] > normal["layout"].get("font", {}).get("size", 12)
