@@ -28,7 +28,7 @@ FORMAT_HELP = {
 }
 _PACK_KEY = "meeting_pack_file"
 
-filters = page_frame("Meeting pack")
+filters = page_frame("Meeting pack", dashboard=False)
 st.markdown(INTRO)
 fmt = st.radio("Format", PACK_FORMATS, format_func=FORMAT_NAMES.__getitem__, horizontal=True,
                key="meeting_pack_format")

@@ -61,6 +61,9 @@ ENTRY_SCRIPT = PROJECT_ROOT / "dashboard.py"
 ENTRY_LABEL = "Overview"
 PAGES_DIR = PROJECT_ROOT / "pages"
 
+# Pages that are not dashboards: meeting mode leaves them out of its page bar.
+NON_DASHBOARD_PAGES = ADMIN_PAGES | {"6_Meeting_pack.py"}
+
 # Shortcut groups of training stages, by the stage table's stage_group.
 STAGE_GROUP_SHORTCUTS: dict[str, str] = {
     "non_training": "Non-training",
@@ -96,13 +99,16 @@ def require_access(*, admin_only: bool = False) -> None:
     require_login(admin_only=admin_only)
 
 
-def page_frame(title: str, *, icon: str | Path = PAGE_ICON, admin_only: bool = False) -> Filters:
+def page_frame(
+    title: str, *, icon: str | Path = PAGE_ICON, admin_only: bool = False, dashboard: bool = True
+) -> Filters:
     """Draw the frame of a page titled ``title`` and return the global filters.
 
     Must be the first Streamlit call on every page. Stops the page with a
     plain message when the database cannot be read, with "not permitted"
     for a viewer on an ``admin_only`` page, and with a pointer to the exit
-    on an ``admin_only`` page in meeting mode.
+    in meeting mode on a page that is not a ``dashboard`` (admin pages and
+    tools such as the meeting pack; list those in ``NON_DASHBOARD_PAGES``).
     """
     read_meeting_link({name: st.query_params.get_all(name) for name in st.query_params})
     meeting = meeting_mode_on()
@@ -137,7 +143,7 @@ def page_frame(title: str, *, icon: str | Path = PAGE_ICON, admin_only: bool = F
         filters, preset, notices = _sidebar_filters(regions, stages, event_types, today=dt.date.today())
 
     st.title(title)
-    if meeting and admin_only:
+    if meeting and (admin_only or not dashboard):
         st.info(ADMIN_PAGE_NOTICE, icon=":material/co_present:")
         st.stop()
     summary = filter_summary_text(
@@ -167,7 +173,7 @@ def _page_entries(*, dashboards_only: bool = False) -> list[tuple[str, str]]:
     visible = [
         path
         for path in PAGES_DIR.glob("*.py")
-        if page_visible(path.name) and not (dashboards_only and path.name in ADMIN_PAGES)
+        if page_visible(path.name) and not (dashboards_only and path.name in NON_DASHBOARD_PAGES)
     ]
     page_files = sorted(visible, key=lambda path: page_sort_key(path.name))
     return [(ENTRY_SCRIPT.name, ENTRY_LABEL)] + [

@@ -173,6 +173,15 @@ def test_admin_page_in_meeting_mode_shows_dashboards_only(app_db):
     assert in_meeting_mode(at)
 
 
+def test_meeting_pack_page_in_meeting_mode_shows_dashboards_only(app_db):
+    """The Meeting pack page in meeting mode points to the exit and offers no Prepare button."""
+    at = app_on("pages/6_Meeting_pack.py", present="1").run()
+    assert not at.exception
+    assert at.info[-1].value == ADMIN_PAGE_NOTICE
+    assert not any(button.key == "meeting_pack_prepare" for button in at.button)
+    assert in_meeting_mode(at)
+
+
 def test_about_the_data_renders_in_meeting_mode(app_db):
     """About the data works in meeting mode and states the suppression rule."""
     at = app_on("pages/5_About_the_data.py", present="1").run()
