@@ -272,7 +272,9 @@ def _copy_from_sqlite(source: Engine, database: duckdb.DuckDBPyConnection) -> in
     return _copy_sqlite_tables(source, database, TABLES)
 
 
-def _copy_sqlite_tables(source: Engine, database: duckdb.DuckDBPyConnection, tables: tuple[Table, ...]) -> int:
+def _copy_sqlite_tables(
+    source: Engine, database: duckdb.DuckDBPyConnection, tables: tuple[Table, ...]
+) -> int:
     """Copy ``tables`` in one read transaction and return the data version it saw."""
     with source.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()
@@ -320,6 +322,10 @@ def _copy_sqlite_table(cursor, table: Table, database: duckdb.DuckDBPyConnection
     else:
         _insert_from(database, table, "packed")
     database.unregister("packed")
+
+
+# numpy's unsigned and signed integers for each hex width.
+_INTEGER_TYPES = {2: (np.uint8, np.int8), 4: (np.uint16, np.int16), 8: (np.uint32, np.int32)}
 
 
 def _hex_width(column: Column) -> tuple[int, str]:
@@ -376,7 +382,7 @@ def _unpacked(cursor, table: Table, columns: list[Column]) -> dict[str, pa.Array
     for column in columns:
         # The low bits, read back as signed.
         digits, _ = _hex_width(column)
-        unsigned, signed = {2: (np.uint8, np.int8), 4: (np.uint16, np.int16), 8: (np.uint32, np.int32)}[digits]
+        unsigned, signed = _INTEGER_TYPES[digits]
         values = rows[column.name].astype(unsigned).view(signed)
         if isinstance(column.type, Date):
             values = (values.astype(np.int64) - UNIX_EPOCH_JULIAN_DAY).astype("datetime64[D]")
