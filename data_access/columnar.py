@@ -79,7 +79,7 @@ TABLES: tuple[Table, ...] = (
     Outcome.__table__,
     Benchmark.__table__,
 )
-# Provenance columns no query reads: leaving them out saves a fifth of the copy.
+# Provenance columns no query reads, left out of the copy.
 SKIPPED_COLUMNS = frozenset({"batch_id", "response_key"})
 
 # DuckDB keeps the copy in memory; the limit bounds it and its working space.
@@ -109,7 +109,8 @@ def copied_columns(table: Table) -> list[Column]:
 
 def take_snapshot(source: Engine) -> Snapshot:
     """Return a DuckDB copy of ``source``'s mirrored tables and the data
-    version they belong to, read in one transaction (one consistent moment)."""
+    version they belong to, all read at one consistent moment. Raises
+    ``ValueError`` for a backend other than SQLite or PostgreSQL."""
     database = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT})
     for table in TABLES:
         database.execute(_create_statement(table))
