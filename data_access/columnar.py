@@ -79,7 +79,7 @@ TABLES: tuple[Table, ...] = (
     Outcome.__table__,
     Benchmark.__table__,
 )
-# Provenance columns no query reads: leaving them out saves a fifth of the copy.
+# Provenance columns no query reads, left out of the copy.
 SKIPPED_COLUMNS = frozenset({"batch_id", "response_key"})
 
 # DuckDB keeps the copy in memory; the limit bounds it and its working space.
@@ -109,16 +109,14 @@ def copied_columns(table: Table) -> list[Column]:
 
 def take_snapshot(source: Engine) -> Snapshot:
     """Return a DuckDB copy of ``source``'s mirrored tables and the data
-    version they belong to, read in one transaction (one consistent moment)."""
+    version they belong to, all read at one consistent moment. Raises
+    ``ValueError`` for a backend other than SQLite or PostgreSQL."""
     database = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT})
     for table in TABLES:
         database.execute(_create_statement(table))
-    if source.dialect.name == "sqlite":
-        version = _copy_from_sqlite(source, database)
-    elif source.dialect.name == "postgresql":
-        version = _copy_from_postgresql(source, database)
-    else:
+    if source.dialect.name not in ("sqlite", "postgresql"):
         raise ValueError(f"no columnar copy for the {source.dialect.name} backend")
+    version = _copy_in_parallel(source, database)
     opening = threading.Lock()
 
     def connect() -> ConnectionWrapper:
@@ -249,9 +247,8 @@ def _select_list(table: Table) -> str:
     return ", ".join(f'"{column.name}"' for column in copied_columns(table))
 
 
-def _copy_from_sqlite(source: Engine, database: duckdb.DuckDBPyConnection) -> int:
-    """Copy through the engine's own SQLite library (a second SQLite library in
-    one process would break SQLite's file locks).
+def _copy_in_parallel(source: Engine, database: duckdb.DuckDBPyConnection) -> int:
+    """Copy every table and return the data version the copy holds.
 
     Attendance, half the work, is copied on a second thread and connection,
     so the copy uses both cores. Each connection reads in one transaction
@@ -262,18 +259,29 @@ def _copy_from_sqlite(source: Engine, database: duckdb.DuckDBPyConnection) -> in
     largest = Attendance.__table__
     others = tuple(table for table in TABLES if table is not largest)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="columnar-copy") as pool:
-        copies = [pool.submit(_copy_sqlite_tables, source, database.cursor(), tables)
+        copies = [pool.submit(_copy_tables, source, database.cursor(), tables)
                   for tables in ((largest,), others)]
         versions = {copy.result() for copy in copies}
     if len(versions) == 1:
         return versions.pop()
     for table in TABLES:
         database.execute(f'DELETE FROM "{table.name}"')
-    return _copy_sqlite_tables(source, database, TABLES)
+    return _copy_tables(source, database, TABLES)
 
 
-def _copy_sqlite_tables(source: Engine, database: duckdb.DuckDBPyConnection, tables: tuple[Table, ...]) -> int:
+def _copy_tables(source: Engine, database: duckdb.DuckDBPyConnection, tables: tuple[Table, ...]) -> int:
     """Copy ``tables`` in one read transaction and return the data version it saw."""
+    if source.dialect.name == "sqlite":
+        return _copy_sqlite_tables(source, database, tables)
+    return _copy_postgresql_tables(source, database, tables)
+
+
+def _copy_sqlite_tables(
+    source: Engine, database: duckdb.DuckDBPyConnection, tables: tuple[Table, ...]
+) -> int:
+    """Copy ``tables`` in one read transaction and return the data version it
+    saw, through the engine's own SQLite library (a second SQLite library in
+    one process would break SQLite's file locks)."""
     with source.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()
         # pysqlite begins only before writes; in WAL mode an explicit read
@@ -320,6 +328,10 @@ def _copy_sqlite_table(cursor, table: Table, database: duckdb.DuckDBPyConnection
     else:
         _insert_from(database, table, "packed")
     database.unregister("packed")
+
+
+# numpy's unsigned and signed integers for each hex width.
+_INTEGER_TYPES = {2: (np.uint8, np.int8), 4: (np.uint16, np.int16), 8: (np.uint32, np.int32)}
 
 
 def _hex_width(column: Column) -> tuple[int, str]:
@@ -376,7 +388,7 @@ def _unpacked(cursor, table: Table, columns: list[Column]) -> dict[str, pa.Array
     for column in columns:
         # The low bits, read back as signed.
         digits, _ = _hex_width(column)
-        unsigned, signed = {2: (np.uint8, np.int8), 4: (np.uint16, np.int16), 8: (np.uint32, np.int32)}[digits]
+        unsigned, signed = _INTEGER_TYPES[digits]
         values = rows[column.name].astype(unsigned).view(signed)
         if isinstance(column.type, Date):
             values = (values.astype(np.int64) - UNIX_EPOCH_JULIAN_DAY).astype("datetime64[D]")
@@ -392,15 +404,17 @@ def _fetched(cursor, table: Table, columns: list[Column], *, where: str) -> pa.T
     return pa.table({column.name: pa.array(list(data)) for column, data in zip(columns, values, strict=True)})
 
 
-def _copy_from_postgresql(source: Engine, database: duckdb.DuckDBPyConnection) -> int:
-    """Copy with COPY ... TO STDOUT (CSV), parsed by Arrow's C reader, all in
-    one REPEATABLE READ transaction."""
+def _copy_postgresql_tables(
+    source: Engine, database: duckdb.DuckDBPyConnection, tables: tuple[Table, ...]
+) -> int:
+    """Copy ``tables`` in one REPEATABLE READ transaction and return the data
+    version it saw, with COPY ... TO STDOUT (CSV) parsed by Arrow's C reader."""
     with source.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         version = _whole_number(
             conn.execute(select(AppMeta.value).where(AppMeta.key == DATA_VERSION_KEY)).first()
         )
         cursor = conn.connection.driver_connection.cursor()
-        for table in TABLES:
+        for table in tables:
             buffer = io.BytesIO()
             with cursor.copy(
                 f'COPY (SELECT {_select_list(table)} FROM "{table.name}") TO STDOUT WITH (FORMAT csv)'
