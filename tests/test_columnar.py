@@ -19,7 +19,7 @@ from data_access.backup import backup, restore
 from data_access.db import make_engine, normalise_url
 from data_access.filters import Filters
 from data_access.kpis import compute_kpis
-from data_access.queries import attainment, coverage, feedback, reach
+from data_access.queries import attainment, coverage, feedback, reach, trends
 from data_access.queries.meta import data_version
 
 AS_OF = dt.date(2026, 6, 30)
@@ -47,6 +47,7 @@ QUERIES = {
     "outcome_rates_by_year": attainment.outcome_rates_by_year,
     "outcome_rates_by_engagement": attainment.outcome_rates_by_engagement,
     "mwres_reach": attainment.mwres_reach,
+    "outcomes_by_quarter": trends.outcomes_by_quarter,
 }
 FILTER_SETS = [
     Filters(),
