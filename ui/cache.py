@@ -14,10 +14,12 @@ database answers: both give the same rows.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -156,14 +158,7 @@ def _prepared_view(
     *,
     _view: ChartView,
 ) -> PreparedView:
-    query = _view.query
-    rows = _cached_result(
-        url, f"{query.__module__}.{query.__qualname__}", filters,
-        tuple(sorted(dict(_view.query_kwargs).items())), data_version, _fn=query,
-    )
-    last_import = _cached_result(
-        url, "data_access.queries.meta.last_import_at", None, (), data_version, _fn=meta.last_import_at
-    )
+    rows, last_import = _view_rows(url, _view, filters, data_version)
     return prepare_view(_view, rows, min_cell=min_cell, data_as_of=last_import)
 
 
@@ -179,14 +174,7 @@ def _prepared_spc_view(
     *,
     _view: ChartView,
 ) -> PreparedView:
-    query = _view.query
-    rows = _cached_result(
-        url, f"{query.__module__}.{query.__qualname__}", filters,
-        tuple(sorted(dict(_view.query_kwargs).items())), data_version, _fn=query,
-    )
-    last_import = _cached_result(
-        url, "data_access.queries.meta.last_import_at", None, (), data_version, _fn=meta.last_import_at
-    )
+    rows, last_import = _view_rows(url, _view, filters, data_version)
     return prepare_spc_view(
         _view, rows, min_cell=min_cell, data_as_of=last_import, baseline_points=baseline_points, target=target
     )
@@ -215,3 +203,18 @@ def _cached_result(
             # A statement DuckDB cannot run still has an answer: the database's.
             log.exception("%s failed on the columnar snapshot; asking the database", fn_name)
     return _fn(engine, filters=filters, **dict(kwargs_items))
+
+
+def _view_rows(
+    url: str, view: ChartView, filters: Filters, data_version: int
+) -> tuple[pd.DataFrame, dt.datetime | None]:
+    """Return the view's raw query rows and the time of the last import, both from the result cache."""
+    query = view.query
+    rows = _cached_result(
+        url, f"{query.__module__}.{query.__qualname__}", filters,
+        tuple(sorted(dict(view.query_kwargs).items())), data_version, _fn=query,
+    )
+    last_import = _cached_result(
+        url, "data_access.queries.meta.last_import_at", None, (), data_version, _fn=meta.last_import_at
+    )
+    return rows, last_import

@@ -27,25 +27,42 @@ def show_view(prepared: PreparedView) -> None:
         if prepared.figure is None:
             st.info(prepared.empty_message or "Nothing to show for these filters.", icon=":material/info:")
             return
-        figure, config = prepared.figure, PLOTLY_CONFIG
-        if meeting:
-            figure, config = presentation_spec(figure), {**PLOTLY_CONFIG, "displayModeBar": False}
-        st.plotly_chart(figure, config=config, key=f"chart-{view.id}")
+        draw_figure(prepared, meeting=meeting)
         if prepared.caption:
             st.caption(prepared.caption)
-        description = f"Chart description: {prepared.alt_text}"
-        if meeting:
-            with st.container(key=screen_reader_only_key(view.id)):
-                st.caption(description)
-            return
-        st.caption(description)
-        with st.expander(f"Data behind this chart: {view.title}"):
-            st.dataframe(prepared.table, hide_index=True)
-            st.download_button(
-                "Download these rows as CSV",
-                data=csv_bytes(prepared.table),
-                file_name=f"{view.id}.csv",
-                mime="text/csv",
-                key=f"csv-{view.id}",
-                icon=":material/download:",
-            )
+        draw_description(prepared, meeting=meeting)
+        if not meeting:
+            draw_data(prepared)
+
+
+def draw_figure(prepared: PreparedView, *, meeting: bool) -> None:
+    """Draw ``prepared``'s figure; in meeting mode with larger fonts and no toolbar."""
+    figure, config = prepared.figure, PLOTLY_CONFIG
+    if meeting:
+        figure, config = presentation_spec(figure), {**PLOTLY_CONFIG, "displayModeBar": False}
+    st.plotly_chart(figure, config=config, key=f"chart-{prepared.view.id}")
+
+
+def draw_description(prepared: PreparedView, *, meeting: bool) -> None:
+    """Write the chart's generated text description; in meeting mode for screen readers only."""
+    description = f"Chart description: {prepared.alt_text}"
+    if meeting:
+        with st.container(key=screen_reader_only_key(prepared.view.id)):
+            st.caption(description)
+        return
+    st.caption(description)
+
+
+def draw_data(prepared: PreparedView) -> None:
+    """Draw the expander with the rows behind the chart and their formula-safe CSV download."""
+    view = prepared.view
+    with st.expander(f"Data behind this chart: {view.title}"):
+        st.dataframe(prepared.table, hide_index=True)
+        st.download_button(
+            "Download these rows as CSV",
+            data=csv_bytes(prepared.table),
+            file_name=f"{view.id}.csv",
+            mime="text/csv",
+            key=f"csv-{view.id}",
+            icon=":material/download:",
+        )

@@ -19,14 +19,13 @@ from html import escape
 
 import streamlit as st
 
-from charts.palette import PLOTLY_CONFIG
 from charts.spc import PERCENT_UNITS, format_spc_value
 from charts.spc_icons import ASSURANCE_NAMES, VARIATION_NAMES, assurance_icon_svg, variation_icon_svg
 from data_access.filters import Filters
 from domain.spc import SpcResult
-from reports.safe_csv import csv_bytes
 from ui.cache import cached_spc_view
-from ui.meeting import meeting_mode_on, presentation_spec, screen_reader_only_key
+from ui.meeting import meeting_mode_on
+from ui.panel import draw_data, draw_description, draw_figure
 from views.base import PreparedView
 from views.spc import (
     TOO_FEW_ADVICE,
@@ -177,7 +176,7 @@ def show_spc_view(view: SpcView, *, filters: Filters, min_cell: int | None) -> P
             if link.problem:
                 st.warning(link.problem, icon=":material/warning:")
         if not meeting:
-            _data(prepared)
+            draw_data(prepared)
     return prepared
 
 
@@ -211,32 +210,10 @@ def _draw(prepared: PreparedView, *, meeting: bool) -> None:
             f"Trial limits: the baseline has {result.baseline_points} points, fewer than 12, so the limits "
             "may move as more data arrive."
         )
-    figure, config = prepared.figure, PLOTLY_CONFIG
-    if meeting:
-        figure, config = presentation_spec(figure), {**PLOTLY_CONFIG, "displayModeBar": False}
-    st.plotly_chart(figure, config=config, key=f"chart-{view.id}")
+    draw_figure(prepared, meeting=meeting)
     st.caption(
         f"{prepared.caption}  \nMean {format_spc_value(result.mean, unit=view.unit)}; process limits at the "
         "mean ± 2.66 × the mean moving range. Blue: special cause improvement; orange: concern; purple: "
         "neither better nor worse; grey: common cause."
     )
-    description = f"Chart description: {prepared.alt_text}"
-    if meeting:
-        with st.container(key=screen_reader_only_key(view.id)):
-            st.caption(description)
-        return
-    st.caption(description)
-
-
-def _data(prepared: PreparedView) -> None:
-    view = prepared.view
-    with st.expander(f"Data behind this chart: {view.title}"):
-        st.dataframe(prepared.table, hide_index=True)
-        st.download_button(
-            "Download these rows as CSV",
-            data=csv_bytes(prepared.table),
-            file_name=f"{view.id}.csv",
-            mime="text/csv",
-            key=f"csv-{view.id}",
-            icon=":material/download:",
-        )
+    draw_description(prepared, meeting=meeting)
