@@ -30,6 +30,27 @@ def _iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date in YYYY-MM-DD form") from None
 
 
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the dashboard's global filters as options: --region, --stage and
+    --event-type (each repeatable) and --from/--to (YYYY-MM-DD)."""
+    parser.add_argument("--region", action="append", default=[], metavar="CODE")
+    parser.add_argument("--stage", action="append", default=[], metavar="CODE")
+    parser.add_argument("--event-type", action="append", default=[], metavar="CODE")
+    parser.add_argument("--from", dest="date_from", type=_iso_date, metavar="YYYY-MM-DD")
+    parser.add_argument("--to", dest="date_to", type=_iso_date, metavar="YYYY-MM-DD")
+
+
+def filters_from_arguments(args: argparse.Namespace) -> Filters:
+    """Return the ``Filters`` named by the options of ``add_filter_arguments``."""
+    return Filters(
+        regions=tuple(args.region),
+        stages=tuple(args.stage),
+        event_types=tuple(args.event_type),
+        date_from=args.date_from,
+        date_to=args.date_to,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data_access", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,11 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_restore.add_argument("file")
 
     p_kpis = sub.add_parser("kpis", help="print the Overview KPIs")
-    p_kpis.add_argument("--region", action="append", default=[], metavar="CODE")
-    p_kpis.add_argument("--stage", action="append", default=[], metavar="CODE")
-    p_kpis.add_argument("--event-type", action="append", default=[], metavar="CODE")
-    p_kpis.add_argument("--from", dest="date_from", type=_iso_date, metavar="YYYY-MM-DD")
-    p_kpis.add_argument("--to", dest="date_to", type=_iso_date, metavar="YYYY-MM-DD")
+    add_filter_arguments(p_kpis)
     p_kpis.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -109,13 +126,7 @@ def _cmd_clear_demo(engine, _args) -> int:
 
 def _cmd_kpis(engine, args) -> int:
     migrate(engine)
-    filters = Filters(
-        regions=tuple(args.region),
-        stages=tuple(args.stage),
-        event_types=tuple(args.event_type),
-        date_from=args.date_from,
-        date_to=args.date_to,
-    )
+    filters = filters_from_arguments(args)
     problems = kpis.invalid_filter_values(engine, filters=filters)
     if problems:
         for problem in problems:

@@ -9,7 +9,6 @@ cannot be written, a database or settings problem; nothing written),
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import getpass
 import logging
 import os
@@ -21,18 +20,11 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import kpis
+from data_access.cli import add_filter_arguments, filters_from_arguments
 from data_access.config import ConfigError, database_url, is_default_database, min_cell
 from data_access.db import make_engine, migrate, missing_sqlite_file
-from data_access.filters import Filters
 from reports.export import make_pack, record_pack_export
 from reports.pack import FORMAT_NAMES, PACK_FORMATS
-
-
-def _iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date in YYYY-MM-DD form") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,11 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_pack = sub.add_parser("pack", help="write the meeting pack (PowerPoint, HTML or a ZIP of CSV files)")
     p_pack.add_argument("--format", dest="fmt", required=True, choices=PACK_FORMATS)
     p_pack.add_argument("--out", required=True, metavar="FILE", help="a new file (never overwritten)")
-    p_pack.add_argument("--region", action="append", default=[], metavar="CODE")
-    p_pack.add_argument("--stage", action="append", default=[], metavar="CODE")
-    p_pack.add_argument("--event-type", action="append", default=[], metavar="CODE")
-    p_pack.add_argument("--from", dest="date_from", type=_iso_date, metavar="YYYY-MM-DD")
-    p_pack.add_argument("--to", dest="date_to", type=_iso_date, metavar="YYYY-MM-DD")
+    add_filter_arguments(p_pack)
     p_pack.add_argument("--user", default=None,
                         help="who is making the pack (recorded in the audit log; default: your login name)")
     return parser
@@ -92,13 +80,7 @@ def _cmd_pack(args) -> int:
     threshold = min_cell()
     engine = make_engine(url)
     migrate(engine)
-    filters = Filters(
-        regions=tuple(args.region),
-        stages=tuple(args.stage),
-        event_types=tuple(args.event_type),
-        date_from=args.date_from,
-        date_to=args.date_to,
-    )
+    filters = filters_from_arguments(args)
     problems = kpis.invalid_filter_values(engine, filters=filters)
     if problems:
         print(f"error: {'; '.join(problems)}; nothing was written", file=sys.stderr)
