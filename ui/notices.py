@@ -23,8 +23,8 @@ __all__ = [
 
 DEMO_BANNER = (
     "**Demo data.** Every figure on this page comes from synthetic demonstration records, "
-    "not from Soft Landing's own events. Load real data with `python -m data_access import`, "
-    "then remove the demo rows with `python -m data_access clear-demo`."
+    "not from Soft Landing's own events. An admin loads real data on the **Data** page (or with "
+    "`python -m data_access import`), then removes the demo rows there with *Remove demo data…*."
 )
 
 
