@@ -12,10 +12,12 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import auth, backup, demo, importers, kpis
+from data_access.audit import record_audit_event
 from data_access.config import ConfigError, database_url, is_default_database, pseudonym_key
 from data_access.db import make_engine, migrate, missing_sqlite_file
 from data_access.filters import Filters
@@ -28,6 +30,12 @@ def _iso_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date in YYYY-MM-DD form") from None
+
+
+def command_line_user(named: str | None) -> str:
+    """Return who runs a command, for the audit log: ``named`` (a --user
+    option), else the login name, marked as the command line."""
+    return named or f"{getpass.getuser()} (command line)"
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,10 +111,10 @@ def _cmd_import(engine, args) -> int:
         if hidden > 0:
             print(f"... and {hidden} more problems", file=sys.stderr)
         return 1
-    print(
-        f"Imported {args.kind} from {args.file}: {result.rows_read} rows read, "
-        f"{result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged."
-    )
+    counts = f"{result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged"
+    record_audit_event(engine, action="import", user=command_line_user(args.user),
+                       detail=f"{args.kind} from {Path(args.file).name} (import {result.batch_id}): {counts}")
+    print(f"Imported {args.kind} from {args.file}: {result.rows_read} rows read, {counts}.")
     return 0
 
 
@@ -120,6 +128,8 @@ def _cmd_seed_demo(engine, args) -> int:
 def _cmd_clear_demo(engine, _args) -> int:
     migrate(engine)
     removed = demo.clear_demo(engine)
+    record_audit_event(engine, action="clear_demo", user=command_line_user(None),
+                       detail=f"{removed:,} demo rows")
     print(f"Removed {removed:,} demo rows.")
     return 0
 

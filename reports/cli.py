@@ -9,7 +9,6 @@ cannot be written, a database or settings problem; nothing written),
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
 import os
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import kpis
-from data_access.cli import add_filter_arguments, filters_from_arguments
+from data_access.cli import add_filter_arguments, command_line_user, filters_from_arguments
 from data_access.config import ConfigError, database_url, is_default_database, min_cell
 from data_access.db import make_engine, migrate, missing_sqlite_file
 from reports.export import make_pack, record_pack_export
@@ -91,7 +90,7 @@ def _cmd_pack(args) -> int:
     except OSError as exc:
         print(f"error: could not write {out}: {exc.strerror or exc}; nothing was written", file=sys.stderr)
         return 1
-    user = args.user or f"{getpass.getuser()} (command line)"
+    user = command_line_user(args.user)
     record_pack_export(engine, pack=pack, fmt=args.fmt, user=user)
     print(f"Wrote {out}: {FORMAT_NAMES[args.fmt]}, {len(pack.charted)} charts, {len(data):,} bytes. "
           f"Filters: {pack.filter_text}. {pack.data_as_of_text}.")

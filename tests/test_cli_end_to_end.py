@@ -3,6 +3,7 @@ and no email reaches the database file."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sqlite3
@@ -11,6 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from data_access.audit import audit_events
+from data_access.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,3 +131,33 @@ def test_bad_file_exits_1_with_row_messages_and_changes_nothing(loaded, tmp_path
     assert "row 3, column date: '31/02/2026'" in result.stderr
     assert "Traceback" not in result.stderr
     assert cli(loaded, "kpis", "--json").stdout == before
+
+
+def test_command_line_imports_are_in_the_audit_log(loaded):
+    """Each CLI import is audited with the kind, the file name and the counts, under the login name."""
+    engine = make_engine(loaded["DATABASE_URL"])
+    imports = audit_events(engine, actions=("import",))
+    engine.dispose()
+    assert len(imports) == 4
+    assert set(imports["user"]) == {f"{getpass.getuser()} (command line)"}
+    assert any(detail.startswith("attendance from attendance.csv (import ") and "7 inserted" in detail
+               for detail in imports["detail"])
+
+
+def test_refused_import_leaves_no_audit_event(loaded, tmp_path):
+    """A file refused for a bad row adds no import event to the audit log."""
+    bad = tmp_path / "bad_events.csv"
+    bad.write_text("event_id,title,event_type,date\nE10,Bad,induction,31/02/2026\n")
+    assert cli(loaded, "import", "events", str(bad)).returncode == 1
+    engine = make_engine(loaded["DATABASE_URL"])
+    assert len(audit_events(engine, actions=("import",))) == 4
+    engine.dispose()
+
+
+def test_command_line_clear_demo_is_in_the_audit_log(loaded):
+    """clear-demo records how many demo rows it removed."""
+    assert cli(loaded, "clear-demo").returncode == 0
+    engine = make_engine(loaded["DATABASE_URL"])
+    events = audit_events(engine, actions=("clear_demo",))
+    engine.dispose()
+    assert list(events["detail"]) == ["0 demo rows"]
