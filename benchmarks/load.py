@@ -53,6 +53,7 @@ PAGES = (
     ("/Regional_coverage", "Regional coverage", True),
     ("/Differential_attainment", "Differential attainment", True),
     ("/About_the_data", "About the data", False),
+    ("/Meeting_pack", "Meeting pack", False),
     ("/Audit_log", "Audit log", False),
     ("/Data", "Data", False),
 )

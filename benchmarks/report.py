@@ -20,6 +20,7 @@ PAGE_LABELS = {
     "3_Regional_coverage": "Regional coverage",
     "4_Differential_attainment": "Differential attainment",
     "5_About_the_data": "About the data",
+    "6_Meeting_pack": "Meeting pack",
     "8_Audit_log": "Audit log",
     "9_Data": "Data",
 }

@@ -159,7 +159,11 @@ def access_server(tmp_path_factory) -> Iterator[AccessServer]:
         yield AccessServer(base_url, database_url, ACCESS_ACCOUNTS)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync API is open, the main
+# thread has a running event loop, and tests outside tests/browser that start
+# Playwright or asyncio themselves (the HTML report, the benchmark smoke
+# tests) would then fail.
+@pytest.fixture(scope="module")
 def browser():
     """Yield a headless Debian Chromium driven by Playwright."""
     from playwright.sync_api import sync_playwright
