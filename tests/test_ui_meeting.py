@@ -111,6 +111,14 @@ def test_presentation_spec_sizes_ticks_and_legend_and_height():
     assert scaled.layout.height == 800
 
 
+def test_presentation_spec_widens_the_margins():
+    """Margins scale with the fonts, so labels written in a margin still fit."""
+    figure = sample_figure().update_layout(margin={"l": 16, "r": 200, "t": 72})
+    scaled = go.Figure(presentation_spec(figure, scale=2))
+    assert (scaled.layout.margin.l, scaled.layout.margin.r, scaled.layout.margin.t) == (32, 400, 144)
+    assert figure.layout.margin.r == 200
+
+
 def test_presentation_spec_keeps_an_explicit_tick_size_scaled():
     """An axis that names its own tick size keeps that size, scaled, rather than the base size."""
     figure = sample_figure().update_yaxes(tickfont={"size": 10})

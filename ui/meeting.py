@@ -114,7 +114,8 @@ def meeting_css(*, root_font_px: int = MEETING_ROOT_FONT_PX) -> str:
 
 def presentation_spec(figure: go.Figure, *, scale: float = CHART_FONT_SCALE) -> dict[str, Any]:
     """Return ``figure`` as a Plotly dict with every font size, the minimum
-    size of bar text and the height multiplied by ``scale``; ``figure``
+    size of bar text, the height and the margins (in pixels) multiplied by
+    ``scale``; ``figure``
     itself (maybe a cached one) is left as it is. ``st.plotly_chart`` takes
     the dict and validates it once."""
     spec = figure.to_dict()
@@ -128,9 +129,13 @@ def presentation_spec(figure: go.Figure, *, scale: float = CHART_FONT_SCALE) -> 
         if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
             axis.setdefault("tickfont", {}).setdefault("size", base)
     layout.setdefault("legend", {}).setdefault("font", {}).setdefault("size", base)
-    # Larger labels and legends would otherwise squeeze the plot area.
+    # Larger labels and legends would otherwise squeeze the plot area, and
+    # labels written in a margin (e.g. an SPC chart's limits) would be cut off.
     if "height" in layout:
         layout["height"] = round(layout["height"] * scale)
+    if isinstance(layout.get("margin"), dict):
+        layout["margin"] = {side: round(value * scale) if isinstance(value, int | float) else value
+                            for side, value in layout["margin"].items()}
     return scaled
 
 
