@@ -24,7 +24,7 @@ __all__ = [
 DEMO_BANNER = (
     "**Demo data.** Every figure on this page comes from synthetic demonstration records, "
     "not from Soft Landing's own events. An admin loads real data on the **Data** page (or with "
-    "`python -m data_access import`), then removes the demo rows there with *Remove demo data…*."
+    "`python -m data_access import`), then removes the demo rows there (*Remove demo data…*)."
 )
 
 
