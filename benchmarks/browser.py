@@ -86,7 +86,7 @@ def streamlit_server(database_url: str, *, log_path: Path) -> Iterator[Server]:
         )
     server = Server(base_url=f"http://127.0.0.1:{port}", pid=process.pid)
     try:
-        _wait_until_healthy(server.base_url, process, log_path)
+        wait_until_healthy(server.base_url, process, log_path)
         yield server
     finally:
         process.terminate()
@@ -97,7 +97,10 @@ def streamlit_server(database_url: str, *, log_path: Path) -> Iterator[Server]:
             process.wait()
 
 
-def _wait_until_healthy(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
+def wait_until_healthy(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
+    """Return once ``base_url``'s ``/_stcore/health`` answers 200; raise
+    RuntimeError, with the server log, if ``process`` exits or
+    ``SERVER_START_TIMEOUT_SECONDS`` pass first."""
     deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -109,7 +112,9 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen, log_path: Path
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.25)
-    raise RuntimeError(f"streamlit was not healthy after {SERVER_START_TIMEOUT_SECONDS} s")
+    raise RuntimeError(
+        f"streamlit was not healthy after {SERVER_START_TIMEOUT_SECONDS} s:\n{log_path.read_text()}"
+    )
 
 
 @contextmanager

@@ -8,12 +8,8 @@ reports every request leaving 127.0.0.1.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from benchmarks.browser import free_port, wait_until_healthy
 from data_access import demo
 from data_access.auth import hash_password
 from tests.browser.helpers import APP_TIMEOUT_MS
@@ -39,38 +36,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
-SERVER_START_TIMEOUT_SECONDS = 60
 VIEWPORT = {"width": 1440, "height": 1000}
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_healthy(base_url: str, server: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(
-        f"streamlit was not healthy after {SERVER_START_TIMEOUT_SECONDS}s:\n{log_path.read_text()}"
-    )
 
 
 @contextmanager
 def _streamlit_server(workdir: Path, env: dict[str, str]) -> Iterator[str]:
     """Run ``streamlit run dashboard.py`` on a free port of 127.0.0.1 with
     ``env`` added, and yield its base URL once healthy."""
-    port = _free_port()
+    port = free_port()
     log_path = workdir / "streamlit.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
@@ -88,7 +61,7 @@ def _streamlit_server(workdir: Path, env: dict[str, str]) -> Iterator[str]:
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(base_url, server, log_path)
+        wait_until_healthy(base_url, server, log_path)
         yield base_url
     finally:
         server.terminate()
