@@ -16,6 +16,7 @@ exact-small-numbers switch) to read through ``current_role``.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import streamlit as st
@@ -92,8 +93,15 @@ def require_login(*, admin_only: bool = False) -> None:
         st.stop()
 
 
+def _public_address() -> str | None:
+    """Return the address people reach this dashboard on: the proxy's
+    (``SOFT_LANDING_PUBLIC_ADDRESS``, set by ``deploy/serve``) when
+    Streamlit listens behind one, else Streamlit's ``server.address``."""
+    return os.environ.get("SOFT_LANDING_PUBLIC_ADDRESS") or st.get_option("server.address")
+
+
 def _local_or_closed() -> None:
-    address = st.get_option("server.address")
+    address = _public_address()
     if address in LOCAL_ADDRESSES:
         st.session_state[ROLE_KEY] = ADMIN
         st.session_state[USER_KEY] = LOCAL_USER
@@ -110,7 +118,7 @@ def _local_or_closed() -> None:
         "   (or configure single sign-on under `[auth]`; see `.streamlit/secrets.toml.example`);\n"
         "3. restart the dashboard.\n\n"
         "To try the dashboard on your own computer without accounts, run it with "
-        "`--server.address 127.0.0.1`."
+        "`deploy/serve --address 127.0.0.1`."
     )
     st.stop()
 

@@ -246,3 +246,11 @@ def test_public_server_without_access_shows_how_to_configure(app_db, public_addr
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=RUN_TIMEOUT_SECONDS).run()
     assert at.title[0].value == "Access is not configured"
     assert shows_no_data(at)
+
+
+def test_public_proxy_without_access_shows_how_to_configure(app_db, monkeypatch):
+    """Behind a proxy on a public address, Streamlit on 127.0.0.1 is not local mode: no data is shown."""
+    monkeypatch.setenv("SOFT_LANDING_PUBLIC_ADDRESS", "0.0.0.0")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=RUN_TIMEOUT_SECONDS).run()
+    assert at.title[0].value == "Access is not configured"
+    assert shows_no_data(at)
