@@ -17,9 +17,9 @@ $(VENV)/.deps-dev: $(VENV)/.deps-app requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# deploy/serve prepares the database (python -m data_access init) before it starts Streamlit.
 run: $(VENV)/.deps-app
-	$(PY) -m data_access init
-	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port 8501
+	PYTHON=$(PY) deploy/serve --processes 1 --address 127.0.0.1 --port 8501
 
 test: $(VENV)/.deps-dev
 	scripts/install-system-deps

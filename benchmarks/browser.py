@@ -1,6 +1,6 @@
 """Browser benchmark: the time from navigation to the Overview's first
-rendered Plotly chart, in Debian's Chromium driven by Playwright, against a
-``streamlit run dashboard.py`` server on 127.0.0.1.
+rendered Plotly chart, in Debian's Chromium driven by Playwright, against the
+dashboard started by ``deploy/serve`` on 127.0.0.1.
 
 ``python -m benchmarks.browser [--scale national] [--database-url URL]``.
 The server and the browser never leave the loopback interface.
@@ -11,14 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +25,7 @@ from benchmarks import database
 from benchmarks.database import OUT_DIR, ROOT
 from benchmarks.pages import bench_env
 from data_access import demo
+from deploy.serve import START_TIMEOUT_SECONDS, STATE_FILE, STOP_TIMEOUT_SECONDS, free_ports
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -40,7 +38,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1440, "height": 1000}
-SERVER_START_TIMEOUT_SECONDS = 90
+# deploy/serve waits up to its own START_TIMEOUT_SECONDS for each process, after preparing the database.
+SERVER_START_TIMEOUT_SECONDS = START_TIMEOUT_SECONDS + 60
+SERVER_STOP_TIMEOUT_SECONDS = STOP_TIMEOUT_SECONDS + 10
 FIRST_CHART = ".js-plotly-plot .main-svg"
 CHART_TIMEOUT_MS = 120_000
 LOADS = 3
@@ -49,18 +49,30 @@ UNCACHED_FILTERS = ({"period": "all_time"}, {"region": "NW"}, {"type": "inductio
 
 
 @dataclass(frozen=True)
+class Backend:
+    """One Streamlit process of a running dashboard: its own URL and process id."""
+
+    url: str
+    pid: int
+
+
+@dataclass(frozen=True)
 class Server:
-    """A running dashboard server: its base URL and process id."""
+    """A running dashboard: the URL people open (nginx's, with several
+    processes) and each Streamlit process behind it."""
 
     base_url: str
-    pid: int
+    backends: tuple[Backend, ...]
+
+    @property
+    def pid(self) -> int:
+        """Return the first (with one process, the only) Streamlit process's id."""
+        return self.backends[0].pid
 
 
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that is free now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def peak_rss_of(pid: int) -> float:
@@ -72,48 +84,55 @@ def peak_rss_of(pid: int) -> float:
 
 
 @contextmanager
-def streamlit_server(database_url: str, *, log_path: Path) -> Iterator[Server]:
-    """Run ``streamlit run dashboard.py`` on a free port of 127.0.0.1 with
-    ``DATABASE_URL`` set, and yield it once ``/_stcore/health`` answers."""
-    port = free_port()
+def dashboard_server(env: Mapping[str, str], *, log_path: Path, processes: int = 1) -> Iterator[Server]:
+    """Run ``deploy/serve --processes N`` on a free port of 127.0.0.1 with
+    ``env`` added, and yield it once every process and the proxy are healthy.
+    Its output goes to ``log_path``; nginx's files to the folder beside it
+    named after the log. Raise RuntimeError, with the log, if it fails to start."""
+    run_dir = log_path.parent / f"{log_path.stem}-run"
+    (run_dir / STATE_FILE).unlink(missing_ok=True)
+    command = [str(ROOT / "deploy" / "serve"), "--processes", str(processes), "--port", str(free_port()),
+               "--address", "127.0.0.1", "--run-dir", str(run_dir)]
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env={**os.environ, **bench_env(), "DATABASE_URL": database_url},
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-    server = Server(base_url=f"http://127.0.0.1:{port}", pid=process.pid)
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHON": sys.executable, **env},
+                                   stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until_healthy(server.base_url, process, log_path)
-        yield server
+        state = _wait_for_state(run_dir / STATE_FILE, process, log_path)
+        yield Server(base_url=state["url"],
+                     backends=tuple(Backend(url=item["url"], pid=item["pid"]) for item in state["backends"]))
     finally:
         process.terminate()
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=SERVER_STOP_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
 
 
-def wait_until_healthy(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
-    """Return once ``base_url``'s ``/_stcore/health`` answers 200; raise
-    RuntimeError, with the server log, if ``process`` exits or
+@contextmanager
+def streamlit_server(database_url: str, *, log_path: Path, processes: int = 1) -> Iterator[Server]:
+    """Run the dashboard (``dashboard_server``) on ``database_url`` in local
+    mode with the benchmarks' pseudonym key."""
+    with dashboard_server({**bench_env(), "DATABASE_URL": database_url}, log_path=log_path,
+                          processes=processes) as server:
+        yield server
+
+
+def _wait_for_state(state_path: Path, process: subprocess.Popen, log_path: Path) -> dict:
+    """Return ``deploy/serve``'s processes.json once it is written (every
+    process healthy); raise RuntimeError, with the log, if ``serve`` exits or
     ``SERVER_START_TIMEOUT_SECONDS`` pass first."""
     deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+            raise RuntimeError(
+                f"deploy/serve exited with {process.returncode}:\n{log_path.read_text()}"
+            )
+        if state_path.exists():
+            return json.loads(state_path.read_text())
         time.sleep(0.25)
     raise RuntimeError(
-        f"streamlit was not healthy after {SERVER_START_TIMEOUT_SECONDS} s:\n{log_path.read_text()}"
+        f"deploy/serve was not ready after {SERVER_START_TIMEOUT_SECONDS} s:\n{log_path.read_text()}"
     )
 
 

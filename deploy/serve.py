@@ -257,10 +257,13 @@ def serve(*, processes: int, port: int, address: str, run_dir: Path) -> int:
             children.append(proxy)
             wait_until_healthy([proxy])
         url = _url(address, port)
-        (run_dir / STATE_FILE).write_text(json.dumps({
+        # Written whole and then renamed: a reader never sees half a file.
+        state = run_dir / f"{STATE_FILE}.tmp"
+        state.write_text(json.dumps({
             "url": url,
             "backends": [{"url": child.health_url, "pid": child.process.pid} for child in backends],
         }))
+        state.replace(run_dir / STATE_FILE)
         detail = f" ({processes} Streamlit processes behind nginx)" if behind_proxy else ""
         print(f"Soft Landing dashboard: {url}{detail}", flush=True)
         return _supervise(backends, proxy=proxy)

@@ -1,4 +1,4 @@
-"""Browser-test fixtures: one ``streamlit run`` server per session on a temp
+"""Browser-test fixtures: one ``deploy/serve`` server per session on a temp
 SQLite database with the small demo data (in local mode, with no accounts),
 a second one with built-in accounts for the access tests, Debian's Chromium driven by
 Playwright (never ``playwright install``), and a page that refuses and
@@ -7,9 +7,6 @@ reports every request leaving 127.0.0.1.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,13 +15,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from benchmarks.browser import free_port, wait_until_healthy
+from benchmarks.browser import dashboard_server
 from data_access import demo
 from data_access.auth import hash_password
 from tests.browser.helpers import APP_TIMEOUT_MS
 from data_access.db import make_engine, migrate
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -41,35 +37,10 @@ VIEWPORT = {"width": 1440, "height": 1000}
 
 @contextmanager
 def _streamlit_server(workdir: Path, env: dict[str, str]) -> Iterator[str]:
-    """Run ``streamlit run dashboard.py`` on a free port of 127.0.0.1 with
-    ``env`` added, and yield its base URL once healthy."""
-    port = free_port()
-    log_path = workdir / "streamlit.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "dashboard.py",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--server.headless", "true",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, server, log_path)
-        yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    """Run the dashboard through ``deploy/serve`` (one process) on a free port
+    of 127.0.0.1 with ``env`` added, and yield its base URL once healthy."""
+    with dashboard_server(env, log_path=workdir / "streamlit.log") as server:
+        yield server.base_url
 
 
 def _demo_database(workdir: Path) -> str:
