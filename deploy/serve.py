@@ -18,8 +18,8 @@ It prints the URL once every process and the proxy answer
 Streamlit process's URL and process id) into the run directory. SIGTERM or
 SIGINT stops every child. It exits 1, with a one-line message, when a child
 fails to start, and 2 on bad options. While serving, a Streamlit process
-that dies is not restarted: nginx sends its sessions to the others, and
-``serve`` exits 1 only when no Streamlit process or nginx is left.
+that dies is started again (at most every ``RESTART_SECONDS``); until it is
+back, nginx sends its sessions to the others. ``serve`` exits 1 if nginx dies.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +54,8 @@ START_TIMEOUT_SECONDS = 120
 STOP_TIMEOUT_SECONDS = 15
 POLL_SECONDS = 0.25
 STATE_FILE = "processes.json"
+# A Streamlit process that dies is started again, but not more often than this.
+RESTART_SECONDS = 10
 # Linux prctl option: the kernel signals a child when its parent dies, so a
 # killed ``serve`` leaves no stray Streamlit or nginx behind.
 _PR_SET_PDEATHSIG = 1
@@ -67,13 +69,16 @@ class _Stopped(Exception):
     """SIGTERM or SIGINT arrived."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True)
 class Child:
-    """A process ``serve`` started: what it is, where it answers, and the process."""
+    """A process ``serve`` started: what it is, where it answers, how to
+    start it, the running process and when it was started (monotonic s)."""
 
     name: str
     health_url: str
+    command: list[str]
     process: subprocess.Popen
+    started: float
 
 
 def free_ports(count: int) -> list[int]:
@@ -212,9 +217,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def serve(*, processes: int, port: int, address: str, run_dir: Path) -> int:
-    """Run the dashboard until SIGTERM or SIGINT (return 0) or until no
-    Streamlit process or the proxy is left (return 1); raise ``ServeError``
-    when a child fails to start."""
+    """Run the dashboard until SIGTERM or SIGINT (return 0) or until nginx
+    dies (return 1); raise ``ServeError`` when a child fails to start."""
     def request_stop(_signum: int, _frame: object) -> None:
         raise _Stopped
 
@@ -238,11 +242,9 @@ def serve(*, processes: int, port: int, address: str, run_dir: Path) -> int:
         ports = free_ports(processes) if behind_proxy else [port]
         listen = LOCAL_ADDRESS if behind_proxy else address
         for index, backend in enumerate(ports, start=1):
-            children.append(Child(
-                name=f"Streamlit process {index} (port {backend})",
-                health_url=_url(LOCAL_ADDRESS if behind_proxy else reachable, backend),
-                process=_start(streamlit_command(port=backend, address=listen), env=env),
-            ))
+            children.append(_child(f"Streamlit process {index} (port {backend})",
+                                   _url(LOCAL_ADDRESS if behind_proxy else reachable, backend),
+                                   streamlit_command(port=backend, address=listen), env=env))
         backends = list(children)
         wait_until_healthy(backends)
         proxy = None
@@ -252,41 +254,56 @@ def serve(*, processes: int, port: int, address: str, run_dir: Path) -> int:
                 nginx_config(address=address, port=port, backend_ports=ports, run_dir=run_dir))
             command = [nginx, "-p", str(run_dir), "-c", str(config_path),
                        "-e", str(run_dir / "nginx-error.log"), "-g", "daemon off;"]
-            proxy = Child(name=f"nginx (port {port})", health_url=_url(reachable, port),
-                          process=_start(command, env=env))
+            proxy = _child(f"nginx (port {port})", _url(reachable, port), command, env=env)
             children.append(proxy)
             wait_until_healthy([proxy])
         url = _url(address, port)
-        # Written whole and then renamed: a reader never sees half a file.
-        state = run_dir / f"{STATE_FILE}.tmp"
-        state.write_text(json.dumps({
-            "url": url,
-            "backends": [{"url": child.health_url, "pid": child.process.pid} for child in backends],
-        }))
-        state.replace(run_dir / STATE_FILE)
+        _write_state(run_dir, url=url, backends=backends)
         detail = f" ({processes} Streamlit processes behind nginx)" if behind_proxy else ""
         print(f"Soft Landing dashboard: {url}{detail}", flush=True)
-        return _supervise(backends, proxy=proxy)
+        return _supervise(backends, proxy=proxy, env=env, on_restart=lambda: _write_state(
+            run_dir, url=url, backends=backends))
     except _Stopped:
         return 0
     finally:
+        # A second Ctrl-C must not cut the shutdown of the children short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         _stop(children)
 
 
-def _supervise(backends: Sequence[Child], *, proxy: Child | None) -> int:
-    """Return 1 once no Streamlit process or the proxy is left (a stop
-    signal ends this earlier, through ``_Stopped``)."""
-    reported: set[str] = set()
-    while True:
+def _supervise(backends: Sequence[Child], *, proxy: Child | None, env: dict[str, str],
+               on_restart: Callable[[], None]) -> int:
+    """Start again each Streamlit process that dies (at most once every
+    ``RESTART_SECONDS`` each; meanwhile nginx sends its sessions to the
+    others), and return 1 once nginx has died (a stop signal ends this
+    earlier, through ``_Stopped``)."""
+    while proxy is None or proxy.process.poll() is None:
         for child in backends:
-            if child.process.poll() is not None and child.name not in reported:
-                reported.add(child.name)
-                print(f"serve: {child.name} exited with code {child.process.returncode}; the other processes "
-                      "take its sessions", file=sys.stderr, flush=True)
-        if len(reported) == len(backends) or (proxy is not None and proxy.process.poll() is not None):
-            print("serve: no Streamlit process or no proxy is left; stopping", file=sys.stderr, flush=True)
-            return 1
+            if child.process.poll() is not None and time.monotonic() - child.started >= RESTART_SECONDS:
+                print(f"serve: {child.name} exited with code {child.process.returncode}; starting it again",
+                      file=sys.stderr, flush=True)
+                child.process = _start(child.command, env=env)
+                child.started = time.monotonic()
+                on_restart()
         time.sleep(POLL_SECONDS)
+    print(f"serve: nginx exited with code {proxy.process.returncode}; stopping", file=sys.stderr, flush=True)
+    return 1
+
+
+def _child(name: str, health_url: str, command: list[str], *, env: dict[str, str]) -> Child:
+    return Child(name=name, health_url=health_url, command=command, process=_start(command, env=env),
+                 started=time.monotonic())
+
+
+def _write_state(run_dir: Path, *, url: str, backends: Sequence[Child]) -> None:
+    # Written whole and then renamed: a reader never sees half a file.
+    state = run_dir / f"{STATE_FILE}.tmp"
+    state.write_text(json.dumps({
+        "url": url,
+        "backends": [{"url": child.health_url, "pid": child.process.pid} for child in backends],
+    }))
+    state.replace(run_dir / STATE_FILE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
