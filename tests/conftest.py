@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
@@ -17,16 +19,18 @@ from data_access.db import make_engine, migrate, normalise_url
 
 TEST_KEY = b"test-pseudonym-key-not-secret"
 
+requires_postgres = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"),
+    reason="TEST_DATABASE_URL is not set; PostgreSQL tests run in CI",
+)
+
 
 def _backends():
     yield pytest.param("sqlite", id="sqlite")
     yield pytest.param(
         "postgresql",
         id="postgresql",
-        marks=pytest.mark.skipif(
-            not os.environ.get("TEST_DATABASE_URL"),
-            reason="TEST_DATABASE_URL is not set; PostgreSQL tests run in CI",
-        ),
+        marks=requires_postgres,
     )
 
 
@@ -36,19 +40,29 @@ def engine_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
+    with postgres_schema(request.node.name) as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema(name: str) -> Iterator[str]:
+    """Create an empty schema for ``name`` on the ``TEST_DATABASE_URL``
+    server, yield a URL whose search path is that schema, then drop it."""
     base = normalise_url(os.environ["TEST_DATABASE_URL"])
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     # The process id keeps two test runs on one server from dropping each other's schemas.
-    schema = "t_" + re.sub(r"\W", "_", f"{os.getpid()}_{worker}_{request.node.name}")[:55].lower()
+    schema = "t_" + re.sub(r"\W", "_", f"{os.getpid()}_{worker}_{name}")[:55].lower()
     admin = make_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture

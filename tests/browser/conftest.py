@@ -83,21 +83,26 @@ ACCESS_ACCOUNTS = {
 }
 
 
-@pytest.fixture(scope="session")
-def access_server(tmp_path_factory) -> Iterator[AccessServer]:
-    """Start a second dashboard whose secrets file configures built-in
-    accounts (an admin, and viewers), on its own demo database."""
-    workdir = tmp_path_factory.mktemp("access_server")
+def accounts_secrets_file(workdir: Path) -> Path:
+    """Write a secrets file with the built-in ``ACCESS_ACCOUNTS`` into ``workdir`` and return its path."""
     secrets_file = workdir / "secrets.toml"
     secrets_file.write_text("".join(
         f'[accounts.{name}]\npassword_hash = "{hash_password(password)}"\nrole = "{role}"\n\n'
         for name, (password, role) in ACCESS_ACCOUNTS.items()
     ))
+    return secrets_file
+
+
+@pytest.fixture(scope="session")
+def access_server(tmp_path_factory) -> Iterator[AccessServer]:
+    """Start a second dashboard whose secrets file configures built-in
+    accounts (an admin, and viewers), on its own demo database."""
+    workdir = tmp_path_factory.mktemp("access_server")
     database_url = _demo_database(workdir)
     env = {
         "DATABASE_URL": database_url,
         "SOFT_LANDING_PSEUDONYM_KEY": "browser-access-key-not-secret",
-        "SOFT_LANDING_SECRETS_FILE": str(secrets_file),
+        "SOFT_LANDING_SECRETS_FILE": str(accounts_secrets_file(workdir)),
     }
     with _streamlit_server(workdir, env) as base_url:
         yield AccessServer(base_url, database_url, ACCESS_ACCOUNTS)
