@@ -1,6 +1,6 @@
 """Overview: Soft Landing's headline figures for the selected filters.
 
-Run with ``streamlit run dashboard.py``; the further pages are in ``pages/``.
+Started by ``deploy/serve`` (``make run``); the further pages are in ``pages/``.
 """
 
 from __future__ import annotations

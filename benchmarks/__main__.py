@@ -8,7 +8,7 @@ One run on one backend (SQLite in ``benchmarks/out/`` by default, or a
    (``benchmarks.pages``);
 3. the KPI cases and each page's data time: the dashboard's queries, DuckDB
    (the columnar floor) and naive pandas, checked equal (``benchmarks.data``);
-4. a ``streamlit run`` server: the Overview's time to first chart in Chromium
+4. a ``deploy/serve`` server: the Overview's time to first chart in Chromium
    (``benchmarks.browser``) and the load run (``benchmarks.load``);
 5. peak RSS of the server, the AppTest process and this process.
 
