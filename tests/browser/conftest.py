@@ -40,15 +40,16 @@ VIEWPORT = {"width": 1440, "height": 1000}
 
 
 @contextmanager
-def _streamlit_server(workdir: Path, env: dict[str, str]) -> Iterator[str]:
-    """Run ``streamlit run dashboard.py`` on a free port of 127.0.0.1 with
-    ``env`` added, and yield its base URL once healthy."""
+def _streamlit_server(workdir: Path, env: dict[str, str], *, script: str = "dashboard.py") -> Iterator[str]:
+    """Run ``streamlit run <script>`` on a free port of 127.0.0.1 with
+    ``env`` added, and yield its base URL once healthy; the server's output
+    goes to ``workdir/streamlit.log``."""
     port = free_port()
     log_path = workdir / "streamlit.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", "dashboard.py",
+                sys.executable, "-m", "streamlit", "run", script,
                 "--server.port", str(port),
                 "--server.address", "127.0.0.1",
                 "--server.headless", "true",
