@@ -19,7 +19,7 @@ $(VENV)/.deps-dev: $(VENV)/.deps-app requirements-dev.txt
 
 run: $(VENV)/.deps-app
 	$(PY) -m data_access init
-	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port 8501
+	$(PY) -m streamlit run server.py --server.address 127.0.0.1 --server.port 8501
 
 test: $(VENV)/.deps-dev
 	scripts/install-system-deps
