@@ -155,7 +155,9 @@ def take_snapshot(source: Engine) -> Snapshot:
             for table in TABLES:
                 database.execute(_create_statement(table))
             version = _copy_in_parallel(source, database)
-            database.execute(f'CREATE TABLE "{SNAPSHOT_META_TABLE}" (database_id VARCHAR, data_version BIGINT)')
+            database.execute(
+                f'CREATE TABLE "{SNAPSHOT_META_TABLE}" (database_id VARCHAR, data_version BIGINT)'
+            )
             database.execute(f'INSERT INTO "{SNAPSHOT_META_TABLE}" VALUES (?, ?)', [database_id, version])
         finally:
             database.close()

@@ -301,7 +301,8 @@ def test_snapshot_file_of_another_version_is_not_used(seeded, copies, key, tmp_p
     old = columnar.take_snapshot(seeded)
     import_more(seeded, key, tmp_path)
     columnar.forget_snapshots()
-    current = columnar.snapshot_path(seeded, database_id=database_id(seeded), data_version=data_version(seeded))
+    current = columnar.snapshot_path(
+        seeded, database_id=database_id(seeded), data_version=data_version(seeded))
     current.write_bytes(old.path.read_bytes())
     figures = snapshot_figures(seeded, data_version(seeded))
     assert len(copies) == 2
@@ -319,7 +320,8 @@ def test_snapshot_file_of_another_database_is_not_used(seeded, copies, engine_ur
             conn.execute(text("UPDATE app_meta SET value = :v WHERE key = 'data_version'"),
                          {"v": str(data_version(other))})
         theirs = columnar.take_snapshot(other)
-        ours = columnar.snapshot_path(seeded, database_id=database_id(seeded), data_version=data_version(other))
+        ours = columnar.snapshot_path(
+            seeded, database_id=database_id(seeded), data_version=data_version(other))
         ours.write_bytes(theirs.path.read_bytes())
         columnar.forget_snapshots()
         figures = snapshot_figures(seeded, data_version(seeded))

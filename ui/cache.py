@@ -25,8 +25,8 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 from sqlalchemy.exc import DBAPIError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from data_access import columnar, demo
 from data_access.config import ConfigError, database_url, is_default_database

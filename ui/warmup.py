@@ -147,7 +147,8 @@ class Warmer:
                     started = time.perf_counter()
                     count = warm_up(today=today)
                     elapsed_ms = (time.perf_counter() - started) * 1000
-                    log.info("warm-up: data version %d ready: %d views and queries in %.0f ms", version, count, elapsed_ms)
+                    log.info("warm-up: data version %d ready: %d views and queries in %.0f ms",
+                             version, count, elapsed_ms)
                     warmed = (version, today)
             except Exception:
                 # The pages still work cold; the server must not fall over for this.
