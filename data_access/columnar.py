@@ -18,8 +18,9 @@ same rows. One snapshot is kept open per database, so memory stays bounded.
 
 Snapshots live on disk (``data_access.config.snapshot_dir``), one file per
 database and data version, so a restarted process, or a second process on
-the same machine, opens the file instead of copying the database again. A
-file is built under a temporary name and renamed into place whole, then only
+the same machine, opens the file instead of copying the database again
+(processes take turns to copy, so after a change one copies and the others
+wait for its file). A file is built under a temporary name and renamed into place whole, then only
 ever opened read-only, which several processes may do at once. Its name and
 a table inside it carry the database's random instance id (app_meta
 ``database_id``, written by a migration and anew by every restore) and the
@@ -32,6 +33,7 @@ one is in place.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import logging
@@ -189,6 +191,25 @@ def open_snapshot(source: Engine) -> Snapshot | None:
     return snapshot
 
 
+def open_or_take_snapshot(source: Engine) -> Snapshot:
+    """Return the snapshot of ``source`` at its current data version: opened
+    from its file when there is a good one, else copied. Processes sharing
+    the snapshot folder copy one database one at a time (a lock file per
+    database), so after a data change one copies and the others open its file."""
+    snapshot = open_snapshot(source)
+    if snapshot is not None:
+        return snapshot
+    folder = snapshot_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    lock_path = folder / f"{_database_key(source, meta.database_id(source))}.lock"
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return open_snapshot(source) or take_snapshot(source)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _opened(path: Path, *, database_id: str, data_version: int) -> Snapshot | None:
     """Return the snapshot in the file at ``path`` opened read-only, or None
     unless it opens and its meta table names ``database_id`` and ``data_version``."""
@@ -261,7 +282,7 @@ class _Mirror:
 
     def _rebuild(self) -> None:
         try:
-            snapshot = open_snapshot(self._source) or take_snapshot(self._source)
+            snapshot = open_or_take_snapshot(self._source)
         except Exception:
             # The database answers every query without a snapshot, only slower.
             log.exception("could not copy the data into the columnar snapshot")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pandas as pd
@@ -348,3 +349,11 @@ def test_new_snapshot_file_replaces_older_versions(seeded, key, tmp_path):
     import_more(seeded, key, tmp_path)
     new = columnar.take_snapshot(seeded)
     assert new.path.exists() and not old.path.exists()
+
+
+def test_processes_sharing_the_folder_copy_once(seeded, copies):
+    """Several builders at once (other processes, here threads) copy the database once; the rest open the file."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        snapshots = list(pool.map(lambda _: columnar.open_or_take_snapshot(seeded), range(3)))
+    assert len(copies) == 1
+    assert {snapshot.path for snapshot in snapshots} == {snapshots[0].path}
