@@ -28,7 +28,8 @@ data version, and a file whose table does not match what was asked for, or
 that cannot be opened, is rebuilt rather than served: so a file copied from
 another database, or left from before a restore reused a version number, is
 never used. Files of older versions of a database are deleted once a newer
-one is in place.
+one is in place, and half-built files of a process that died mid-copy by
+the next build.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def take_snapshot(source: Engine) -> Snapshot:
     database_id = meta.database_id(source)
     folder = snapshot_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    building = folder / f".building-{uuid.uuid4().hex}.duckdb"
+    building = folder / f".{_database_key(source, database_id)}-building-{uuid.uuid4().hex}.duckdb"
     try:
         database = duckdb.connect(str(building), config={"memory_limit": DUCKDB_MEMORY_LIMIT})
         try:
@@ -201,11 +202,18 @@ def open_or_take_snapshot(source: Engine) -> Snapshot:
         return snapshot
     folder = snapshot_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    lock_path = folder / f"{_database_key(source, meta.database_id(source))}.lock"
-    with lock_path.open("a") as lock:
+    key = _database_key(source, meta.database_id(source))
+    with (folder / f"{key}.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            return open_snapshot(source) or take_snapshot(source)
+            snapshot = open_snapshot(source)
+            if snapshot is not None:
+                return snapshot
+            # Whoever holds the lock is the only builder: any other partial
+            # file of this database was left by a process that died mid-copy.
+            for left_over in folder.glob(f".{key}-building-*"):
+                left_over.unlink(missing_ok=True)
+            return take_snapshot(source)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 

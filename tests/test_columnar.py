@@ -357,3 +357,14 @@ def test_processes_sharing_the_folder_copy_once(seeded, copies):
         snapshots = list(pool.map(lambda _: columnar.open_or_take_snapshot(seeded), range(3)))
     assert len(copies) == 1
     assert {snapshot.path for snapshot in snapshots} == {snapshots[0].path}
+
+
+def test_partial_files_of_a_dead_builder_are_removed(seeded):
+    """A half-built file left by a process that died mid-copy is deleted by the next build."""
+    version = data_version(seeded)
+    final = columnar.snapshot_path(seeded, database_id=database_id(seeded), data_version=version)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    left_over = final.parent / f".{final.name.split('-v')[0]}-building-dead.duckdb"
+    left_over.write_bytes(bytes(4096))
+    snapshot = columnar.open_or_take_snapshot(seeded)
+    assert snapshot.path == final and not left_over.exists()
