@@ -21,7 +21,8 @@ Decisions where the issue is silent:
 - **Every table.** The tables are read from the database itself (reflected),
   not from a list, so a table added by a later migration is backed up without
   a code change. ``alembic_version`` is archived too; on restore the
-  migrations write it.
+  migrations write it. Only app_meta ``database_id`` is left out: a restore
+  gives the database a new random one (see ``data_access.columnar``).
 - **Empty target.** Restore refuses a database holding any row beyond those
   its migrations seed (the reference tables). A database without tables is
   migrated to the archive's revision first; after the rows are in, it is
@@ -45,6 +46,7 @@ import os
 import sqlite3
 import tempfile
 import time
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -75,6 +77,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine.url import make_url
 
 from data_access.db import MIGRATIONS_DIR, current_revision, head_revision, make_engine, migrate
+from data_access.models import AppMeta
+from data_access.queries.meta import DATABASE_ID_KEY
 
 ARCHIVE_FORMAT = "soft-landing-backup"
 ARCHIVE_FORMAT_VERSION = 1
@@ -197,6 +201,9 @@ def _write_archive(conn: Connection, path: Path, *, source_dialect: str) -> Mani
 
 def _table_chunks(conn: Connection, table: Table) -> Iterator[list[tuple]]:
     query = select(table).order_by(*table.primary_key.columns).execution_options(yield_per=CHUNK_ROWS)
+    if table.name == AppMeta.__tablename__:
+        # The instance id names this database's snapshot files; a restore writes its own.
+        query = query.where(table.c.key != DATABASE_ID_KEY)
     result = conn.execute(query)
     for chunk in result.partitions():
         yield [tuple(row) for row in chunk]
@@ -324,6 +331,9 @@ def restore(engine: Engine, *, path: str | Path) -> Manifest:
                 _insert_table(conn, archive, metadata.tables[summary.name], summary)
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, tables)
+        # A new instance id: snapshot files of whatever held this name before never match it.
+        conn.execute(delete(AppMeta).where(AppMeta.key == DATABASE_ID_KEY))
+        conn.execute(insert(AppMeta).values(key=DATABASE_ID_KEY, value=uuid.uuid4().hex))
     migrate(engine)
     return manifest
 

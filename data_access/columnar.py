@@ -1,29 +1,49 @@
-"""An in-process columnar copy of the facts, so that aggregates run in DuckDB.
+"""A columnar copy of the facts in a DuckDB file, so that aggregates run in DuckDB.
 
 At national scale (1,000,000 registrations) SQLite and PostgreSQL spend
 0.1-0.9 s on each distinct-participant count; DuckDB runs the same SQL over
-an in-memory column store in a few tens of milliseconds. A *snapshot* is a
-DuckDB database holding a copy of every table the queries read (``TABLES``),
-taken in one read transaction together with app_meta ``data_version``, and
+a column store in a few tens of milliseconds. A *snapshot* is a DuckDB
+database holding a copy of every table the queries read (``TABLES``), taken
+in one read transaction together with app_meta ``data_version``, and
 exposed as a SQLAlchemy ``Engine``: the query functions run on it unchanged.
 
 Every write that changes facts (import, undo, clear-demo, demo seeding)
 raises the data version in the same transaction, and a restore, which only
 goes into an empty database, brings the archive's version. ``engine_at``
 hands out a snapshot only when it holds exactly the version asked for, so a
-stale copy is never served; otherwise it builds a fresh one (one build at a
-time, in a background thread that callers may wait for). When no snapshot
-can be had the caller queries the database itself, which gives the same
-rows. One snapshot is kept per database, so memory stays bounded.
+stale copy is never served; otherwise it opens or builds a fresh one (one
+build at a time, in a background thread that callers may wait for). When no
+snapshot can be had the caller queries the database itself, which gives the
+same rows. One snapshot is kept open per database, so memory stays bounded.
+
+Snapshots live on disk (``data_access.config.snapshot_dir``), one file per
+database and data version, so a restarted process, or a second process on
+the same machine, opens the file instead of copying the database again
+(processes take turns to copy, so after a change one copies and the others
+wait for its file). A file is built under a temporary name and renamed into place whole, then only
+ever opened read-only, which several processes may do at once. Its name and
+a table inside it carry the database's random instance id (app_meta
+``database_id``, written by a migration and anew by every restore) and the
+data version, and a file whose table does not match what was asked for, or
+that cannot be opened, is rebuilt rather than served: so a file copied from
+another database, or left from before a restore reused a version number, is
+never used. Files of older versions of a database are deleted once a newer
+one is in place, and half-built files of a process that died mid-copy by
+the next build.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import io
 import logging
+import os
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -45,6 +65,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import NullPool
 
+from data_access.config import snapshot_dir
 from data_access.models import (
     AppMeta,
     Attendance,
@@ -60,6 +81,7 @@ from data_access.models import (
     Stage,
     event_mwres,
 )
+from data_access.queries import meta
 from data_access.queries.meta import DATA_VERSION_KEY
 
 log = logging.getLogger(__name__)
@@ -82,7 +104,10 @@ TABLES: tuple[Table, ...] = (
 # Provenance columns no query reads, left out of the copy.
 SKIPPED_COLUMNS = frozenset({"batch_id", "response_key"})
 
-# DuckDB keeps the copy in memory; the limit bounds it and its working space.
+# The table inside every snapshot file that names what it holds.
+SNAPSHOT_META_TABLE = "snapshot_meta"
+
+# DuckDB caches the file's blocks in memory; the limit bounds that and its working space.
 DUCKDB_MEMORY_LIMIT = "1GB"
 # Ids per packed read from SQLite: a 50 MB string at most for attendance.
 PACK_CHUNK_IDS = 1_000_000
@@ -96,10 +121,12 @@ MAX_DATABASES = 2
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A DuckDB copy of the mirrored tables as they were at ``data_version``."""
+    """A DuckDB copy of the mirrored tables as they were at ``data_version``,
+    read-only from the file at ``path``."""
 
     data_version: int
     engine: Engine
+    path: Path
 
 
 def copied_columns(table: Table) -> list[Column]:
@@ -107,26 +134,128 @@ def copied_columns(table: Table) -> list[Column]:
     return [column for column in table.columns if column.name not in SKIPPED_COLUMNS]
 
 
+def snapshot_path(source: Engine, *, database_id: str, data_version: int) -> Path:
+    """Return the file that holds (or would hold) the snapshot of ``source``
+    at ``data_version``: in ``snapshot_dir()``, named by a hash of the URL
+    (without the password) and the database's instance id, and the version."""
+    return snapshot_dir() / f"{_database_key(source, database_id)}-v{data_version}.duckdb"
+
+
 def take_snapshot(source: Engine) -> Snapshot:
-    """Return a DuckDB copy of ``source``'s mirrored tables and the data
-    version they belong to, all read at one consistent moment. Raises
-    ``ValueError`` for a backend other than SQLite or PostgreSQL."""
-    database = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT})
-    for table in TABLES:
-        database.execute(_create_statement(table))
+    """Copy ``source``'s mirrored tables, all read at one consistent moment,
+    into a new snapshot file, and return the snapshot opened from it. Files
+    of older versions of the same database are deleted. Raises ``ValueError``
+    for a backend other than SQLite or PostgreSQL."""
     if source.dialect.name not in ("sqlite", "postgresql"):
         raise ValueError(f"no columnar copy for the {source.dialect.name} backend")
-    version = _copy_in_parallel(source, database)
+    database_id = meta.database_id(source)
+    folder = snapshot_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    building = folder / f".{_database_key(source, database_id)}-building-{uuid.uuid4().hex}.duckdb"
+    try:
+        database = duckdb.connect(str(building), config={"memory_limit": DUCKDB_MEMORY_LIMIT})
+        try:
+            for table in TABLES:
+                database.execute(_create_statement(table))
+            version = _copy_in_parallel(source, database)
+            database.execute(
+                f'CREATE TABLE "{SNAPSHOT_META_TABLE}" (database_id VARCHAR, data_version BIGINT)'
+            )
+            database.execute(f'INSERT INTO "{SNAPSHOT_META_TABLE}" VALUES (?, ?)', [database_id, version])
+        finally:
+            database.close()
+        path = snapshot_path(source, database_id=database_id, data_version=version)
+        # Readers only ever see a whole file under the final name.
+        os.replace(building, path)
+    finally:
+        building.unlink(missing_ok=True)
+    snapshot = _opened(path, database_id=database_id, data_version=version)
+    if snapshot is None:
+        raise RuntimeError(f"the snapshot just written to {path} cannot be opened")
+    _delete_older_files(source, database_id=database_id, data_version=version)
+    return snapshot
+
+
+def open_snapshot(source: Engine) -> Snapshot | None:
+    """Return the snapshot of ``source`` at its current data version from the
+    file on disk, or None when there is no such file or it does not hold
+    exactly that database and version (such a file is deleted)."""
+    database_id = meta.database_id(source)
+    version = meta.data_version(source)
+    path = snapshot_path(source, database_id=database_id, data_version=version)
+    if not path.exists():
+        return None
+    snapshot = _opened(path, database_id=database_id, data_version=version)
+    if snapshot is None:
+        log.warning("snapshot file %s is damaged or holds other data; copying the database again", path.name)
+        path.unlink(missing_ok=True)
+    return snapshot
+
+
+def open_or_take_snapshot(source: Engine) -> Snapshot:
+    """Return the snapshot of ``source`` at its current data version: opened
+    from its file when there is a good one, else copied. Processes sharing
+    the snapshot folder copy one database one at a time (a lock file per
+    database), so after a data change one copies and the others open its file."""
+    snapshot = open_snapshot(source)
+    if snapshot is not None:
+        return snapshot
+    folder = snapshot_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = _database_key(source, meta.database_id(source))
+    with (folder / f"{key}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            snapshot = open_snapshot(source)
+            if snapshot is not None:
+                return snapshot
+            # Whoever holds the lock is the only builder: any other partial
+            # file of this database was left by a process that died mid-copy.
+            for left_over in folder.glob(f".{key}-building-*"):
+                left_over.unlink(missing_ok=True)
+            return take_snapshot(source)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _opened(path: Path, *, database_id: str, data_version: int) -> Snapshot | None:
+    """Return the snapshot in the file at ``path`` opened read-only, or None
+    unless it opens and its meta table names ``database_id`` and ``data_version``."""
+    try:
+        database = duckdb.connect(str(path), read_only=True, config={"memory_limit": DUCKDB_MEMORY_LIMIT})
+    except duckdb.Error:
+        return None
+    try:
+        held = database.execute(f'SELECT database_id, data_version FROM "{SNAPSHOT_META_TABLE}"').fetchall()
+    except duckdb.Error:
+        held = []
+    if held != [(database_id, data_version)]:
+        database.close()
+        return None
     opening = threading.Lock()
 
     def connect() -> ConnectionWrapper:
         # Each SQLAlchemy connection is its own DuckDB connection to the one
-        # in-memory database; making one is not safe from two threads at once.
+        # database; making one is not safe from two threads at once.
         with opening:
             return ConnectionWrapper(database.cursor())
 
     engine = create_engine("duckdb://", creator=connect, poolclass=NullPool)
-    return Snapshot(data_version=version, engine=engine)
+    return Snapshot(data_version=data_version, engine=engine, path=path)
+
+
+def _database_key(source: Engine, database_id: str) -> str:
+    url = source.url.render_as_string(hide_password=True)
+    return hashlib.sha256(f"{url}\n{database_id}".encode()).hexdigest()[:20]
+
+
+def _delete_older_files(source: Engine, *, database_id: str, data_version: int) -> None:
+    prefix = f"{_database_key(source, database_id)}-v"
+    for path in snapshot_dir().glob(f"{prefix}*.duckdb"):
+        version = path.name[len(prefix):-len(".duckdb")]
+        if version.isdigit() and int(version) < data_version:
+            # Another process may still read it: on POSIX its open handle outlives the name.
+            path.unlink(missing_ok=True)
 
 
 class _Mirror:
@@ -161,7 +290,7 @@ class _Mirror:
 
     def _rebuild(self) -> None:
         try:
-            snapshot = take_snapshot(self._source)
+            snapshot = open_or_take_snapshot(self._source)
         except Exception:
             # The database answers every query without a snapshot, only slower.
             log.exception("could not copy the data into the columnar snapshot")
@@ -180,8 +309,8 @@ def engine_at(source: Engine, *, data_version: int, wait: bool = False) -> Engin
     """Return a DuckDB engine holding ``source``'s mirrored tables exactly as
     they are at ``data_version``, or None when there is no such snapshot.
 
-    Without a matching snapshot a build of a fresh one starts in the
-    background (unless one is under way); ``wait=True`` waits for it, up to
+    Without a matching snapshot one is opened from its file, or else built,
+    in the background (unless that is under way); ``wait=True`` waits for it, up to
     ``BUILD_WAIT_SECONDS``. None, without a build, when ``data_version`` is
     older than the snapshot's (it was read before a write), and for a
     database that cannot be copied (in-memory SQLite); the caller then
@@ -200,7 +329,8 @@ def engine_at(source: Engine, *, data_version: int, wait: bool = False) -> Engin
 
 
 def forget_snapshots() -> None:
-    """Drop every snapshot (and so their memory), e.g. between tests."""
+    """Drop every open snapshot (and so their memory), e.g. between tests;
+    the files stay for the next process."""
     with _mirrors_lock:
         _mirrors.clear()
 

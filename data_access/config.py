@@ -18,6 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DB_PATH = DATA_DIR / "soft_landing.db"
 DEFAULT_KEY_PATH = DATA_DIR / "pseudonym.key"
+DEFAULT_SNAPSHOT_DIR = DATA_DIR / "snapshots"
 SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,12 @@ def _embedded_key(path: Path) -> bytes:
         path,
     )
     return path.read_text(encoding="ascii").strip().encode("ascii")
+
+
+def snapshot_dir() -> Path:
+    """Return the folder for columnar snapshot files: ``SOFT_LANDING_SNAPSHOT_DIR``,
+    else ``data/snapshots``. Every app process on one machine may share it."""
+    return Path(os.environ.get("SOFT_LANDING_SNAPSHOT_DIR") or DEFAULT_SNAPSHOT_DIR)
 
 
 def min_cell() -> int:

@@ -42,8 +42,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-# The Streamlit entry file every process runs, relative to the repository root.
-ENTRY = "dashboard.py"
+# The Streamlit entry file every process runs, relative to the repository root:
+# st.App around dashboard.py, with the warm-up thread (server.py).
+ENTRY = "server.py"
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"

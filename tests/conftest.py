@@ -74,6 +74,20 @@ def engine(engine_url):
     eng.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def snapshot_dir(tmp_path_factory):
+    """Keep columnar snapshot files of test databases out of the project's data/
+    folder (app servers the tests start inherit the setting)."""
+    folder = tmp_path_factory.mktemp("snapshots")
+    previous = os.environ.get("SOFT_LANDING_SNAPSHOT_DIR")
+    os.environ["SOFT_LANDING_SNAPSHOT_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["SOFT_LANDING_SNAPSHOT_DIR"]
+    else:
+        os.environ["SOFT_LANDING_SNAPSHOT_DIR"] = previous
+
+
 @pytest.fixture
 def key():
     """Return the pseudonym key used by tests (never a real secret)."""

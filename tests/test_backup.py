@@ -23,6 +23,7 @@ from data_access.db import current_revision, head_revision, make_engine, migrate
 from data_access.filters import Filters
 from data_access.kpis import compute_kpis
 from data_access.models import ImportBatch
+from data_access.queries import meta
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2026, 6, 30)
@@ -248,7 +249,16 @@ def test_backup_never_overwrites(loaded, tmp_path):
 def test_manifest_lists_every_table(loaded, tmp_path):
     """The manifest names every table in the database, alembic_version included, with its row count."""
     manifest = backup(loaded, path=tmp_path / "backup.zip")
-    assert manifest.row_counts() == row_counts(loaded)
+    expected = row_counts(loaded)
+    # Less the database's instance id, which a restore writes anew.
+    expected["app_meta"] -= 1
+    assert manifest.row_counts() == expected
+
+
+def test_restore_gives_the_database_a_new_instance_id(restored):
+    """A restored database has its own random instance id, so it never opens the source's snapshot files."""
+    source, target = restored
+    assert len(meta.database_id(target)) == 32 and meta.database_id(target) != meta.database_id(source)
 
 
 def cli(url: str, *args: str) -> subprocess.CompletedProcess:
@@ -290,6 +300,8 @@ def test_backup_from_older_revision_restores_and_upgrades(engine_url, empty_url,
     restore(target, path=tmp_path / "old.zip")
     assert current_revision(target) == head_revision()
     restored_counts = row_counts(target)
+    # Plus the new instance id the restore writes.
+    restored_counts["app_meta"] -= 1
     assert {name: restored_counts[name] for name in manifest.row_counts() if name != "alembic_version"} == {
         name: rows for name, rows in manifest.row_counts().items() if name != "alembic_version"}
     assert all_kpis(target) == all_kpis(source)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pandas as pd
@@ -16,11 +17,11 @@ from sqlalchemy import text
 
 from data_access import columnar, demo, importers
 from data_access.backup import backup, restore
-from data_access.db import make_engine, normalise_url
+from data_access.db import make_engine, migrate, normalise_url
 from data_access.filters import Filters
 from data_access.kpis import compute_kpis
 from data_access.queries import attainment, coverage, feedback, reach, trends
-from data_access.queries.meta import data_version
+from data_access.queries.meta import data_version, database_id
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -263,3 +264,107 @@ def test_copies_that_saw_different_commits_are_redone(seeded, monkeypatch):
     assert len(calls) == 3 and calls[2] == tuple(table.name for table in columnar.TABLES)
     assert snapshot.data_version == data_version(seeded)
     assert_snapshot_agrees(seeded, snapshot, FILTER_SETS[:2])
+
+
+@pytest.fixture
+def copies(monkeypatch):
+    """Count the copies of a database into a snapshot (``copies.count``)."""
+    copy_in_parallel = columnar._copy_in_parallel
+    calls = []
+
+    def counted(source, database):
+        calls.append(source)
+        return copy_in_parallel(source, database)
+
+    monkeypatch.setattr(columnar, "_copy_in_parallel", counted)
+    return calls
+
+
+def snapshot_figures(engine, version):
+    """Return the KPIs from the snapshot ``engine_at`` hands out for ``version``."""
+    snapshot = columnar.engine_at(engine, data_version=version, wait=True)
+    assert snapshot is not None
+    return compute_kpis(snapshot, filters=Filters(), as_of=AS_OF)
+
+
+def test_restart_opens_the_snapshot_file_without_copying(seeded, copies):
+    """A process that starts after the snapshot was written opens its file instead of copying again."""
+    version = data_version(seeded)
+    snapshot_figures(seeded, version)
+    columnar.forget_snapshots()
+    figures = snapshot_figures(seeded, version)
+    assert len(copies) == 1
+    assert figures == compute_kpis(seeded, filters=Filters(), as_of=AS_OF)
+
+
+def test_snapshot_file_of_another_version_is_not_used(seeded, copies, key, tmp_path):
+    """A file holding another data version, put under the current version's name, is rebuilt, not served."""
+    old = columnar.take_snapshot(seeded)
+    import_more(seeded, key, tmp_path)
+    columnar.forget_snapshots()
+    current = columnar.snapshot_path(
+        seeded, database_id=database_id(seeded), data_version=data_version(seeded))
+    current.write_bytes(old.path.read_bytes())
+    figures = snapshot_figures(seeded, data_version(seeded))
+    assert len(copies) == 2
+    assert figures == compute_kpis(seeded, filters=Filters(), as_of=AS_OF) != compute_kpis(
+        old.engine, filters=Filters(), as_of=AS_OF)
+
+
+def test_snapshot_file_of_another_database_is_not_used(seeded, copies, engine_url, tmp_path):
+    """A file made from another database with the same version is never opened for this one."""
+    other = make_engine(restore_url(engine_url, tmp_path))
+    try:
+        migrate(other)
+        demo.seed_demo(other, scale="small", anchor=AS_OF - dt.timedelta(days=400))
+        with seeded.begin() as conn:
+            conn.execute(text("UPDATE app_meta SET value = :v WHERE key = 'data_version'"),
+                         {"v": str(data_version(other))})
+        theirs = columnar.take_snapshot(other)
+        ours = columnar.snapshot_path(
+            seeded, database_id=database_id(seeded), data_version=data_version(other))
+        ours.write_bytes(theirs.path.read_bytes())
+        columnar.forget_snapshots()
+        figures = snapshot_figures(seeded, data_version(seeded))
+        assert len(copies) == 2
+        assert figures == compute_kpis(seeded, filters=Filters(), as_of=AS_OF)
+    finally:
+        other.dispose()
+
+
+def test_corrupt_snapshot_file_is_rebuilt_not_served(seeded, copies):
+    """A damaged or half-written file under the right name is copied again, and the copy is served."""
+    version = data_version(seeded)
+    path = columnar.snapshot_path(seeded, database_id=database_id(seeded), data_version=version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"DUCK" + bytes(5000))
+    figures = snapshot_figures(seeded, version)
+    assert len(copies) == 1
+    assert figures == compute_kpis(seeded, filters=Filters(), as_of=AS_OF)
+
+
+def test_new_snapshot_file_replaces_older_versions(seeded, key, tmp_path):
+    """Once a newer version's file is in place, the database's older files are deleted."""
+    old = columnar.take_snapshot(seeded)
+    import_more(seeded, key, tmp_path)
+    new = columnar.take_snapshot(seeded)
+    assert new.path.exists() and not old.path.exists()
+
+
+def test_processes_sharing_the_folder_copy_once(seeded, copies):
+    """Several builders at once (other processes, here threads) copy the database once; the rest open the file."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        snapshots = list(pool.map(lambda _: columnar.open_or_take_snapshot(seeded), range(3)))
+    assert len(copies) == 1
+    assert {snapshot.path for snapshot in snapshots} == {snapshots[0].path}
+
+
+def test_partial_files_of_a_dead_builder_are_removed(seeded):
+    """A half-built file left by a process that died mid-copy is deleted by the next build."""
+    version = data_version(seeded)
+    final = columnar.snapshot_path(seeded, database_id=database_id(seeded), data_version=version)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    left_over = final.parent / f".{final.name.split('-v')[0]}-building-dead.duckdb"
+    left_over.write_bytes(bytes(4096))
+    snapshot = columnar.open_or_take_snapshot(seeded)
+    assert snapshot.path == final and not left_over.exists()

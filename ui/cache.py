@@ -1,8 +1,11 @@
 """The one place that caches: the database engine, and query results keyed
 by the query, its filters, its arguments and the data version.
 
-Imports raise the data version (app_meta ``data_version``), so a new import
-invalidates every cached result within ``DATA_VERSION_TTL_SECONDS``.
+Every write of facts raises the data version (app_meta ``data_version``) in
+its own transaction, and each script run reads it once, on its first cached
+call, and shares it with the rest of the run. So a write committed by any
+process, the CLI included, before a run starts is seen by every query of
+that run, at the cost of one read of one indexed row per run.
 
 Queries that take filters run on the columnar snapshot of the database
 (``data_access.columnar``) holding exactly the current data version. The
@@ -23,6 +26,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from data_access import columnar, demo
 from data_access.config import ConfigError, database_url, is_default_database
@@ -32,13 +36,11 @@ from data_access.queries import meta
 from views.base import ChartView, PreparedView, prepare_view
 from views.spc import prepare_spc_view
 
-# How long the data version may be stale, in seconds: short enough that a
-# finished import shows up almost at once, long enough that reruns from
-# widget clicks do not each ask the database.
-DATA_VERSION_TTL_SECONDS = 5
-
 # Enough for every page's queries under a few dozen filter combinations.
 MAX_CACHED_RESULTS = 1024
+
+# Session-state key of (this run's marker, database URL, data version).
+_RUN_VERSION_KEY = "_cache_data_version_of_run"
 
 Result = TypeVar("Result")
 
@@ -92,17 +94,17 @@ def cached_spc_view(
 
 
 def current_data_version() -> int:
-    """Return the data version, read from the database at most every
-    ``DATA_VERSION_TTL_SECONDS``."""
+    """Return the data version this script run works on (read from the
+    database once per run; on every call outside a script run)."""
     url = database_url()
     _require_database_file(url)
     return _data_version(url)
 
 
 def refresh_data_version() -> None:
-    """Forget the cached data version, so that the next run sees a write this
-    session has just made rather than waiting ``DATA_VERSION_TTL_SECONDS``."""
-    _data_version.clear()
+    """Read the data version again for the rest of this run, so that what the
+    run draws after a write it has just made shows that write."""
+    st.session_state.pop(_RUN_VERSION_KEY, None)
 
 
 def _require_database_file(url: str) -> None:
@@ -141,9 +143,22 @@ def _engine_for(url: str) -> Engine:
     return engine
 
 
-@st.cache_data(ttl=DATA_VERSION_TTL_SECONDS, show_spinner=False)
 def _data_version(url: str) -> int:
-    return meta.data_version(_engine_for(url))
+    """Return the data version of the database at ``url`` for this script run:
+    read by the run's first call and shared by the rest of it. Outside a
+    script run (the warm-up thread) it is read on every call."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return meta.data_version(_engine_for(url))
+    # Streamlit gives every script run a new cursors dict (ScriptRunContext.reset),
+    # so holding the dict tells this run from the last one without a run id.
+    run = ctx.cursors
+    seen = st.session_state.get(_RUN_VERSION_KEY)
+    if seen is not None and seen[0] is run and seen[1] == url:
+        return seen[2]
+    version = meta.data_version(_engine_for(url))
+    st.session_state[_RUN_VERSION_KEY] = (run, url, version)
+    return version
 
 
 # A resource cache hands back the same object without pickling: prepared
@@ -159,6 +174,8 @@ def _prepared_view(
     _view: ChartView,
 ) -> PreparedView:
     rows, last_import = _view_rows(url, _view, filters, data_version)
+    # Only a cache miss gets here: the warm-up test counts these lines.
+    log.debug("prepared view %s for data version %s", view_id, data_version)
     return prepare_view(_view, rows, min_cell=min_cell, data_as_of=last_import)
 
 
@@ -175,6 +192,7 @@ def _prepared_spc_view(
     _view: ChartView,
 ) -> PreparedView:
     rows, last_import = _view_rows(url, _view, filters, data_version)
+    log.debug("prepared view %s for data version %s", view_id, data_version)
     return prepare_spc_view(
         _view, rows, min_cell=min_cell, data_as_of=last_import, baseline_points=baseline_points, target=target
     )
@@ -192,6 +210,7 @@ def _cached_result(
 ) -> Any:
     # url, fn_name, filters, kwargs_items and data_version form the cache key;
     # the leading underscore keeps Streamlit from hashing the function object.
+    log.debug("ran query %s for data version %s", fn_name, data_version)
     engine = _engine_for(url)
     if filters is None:
         return _fn(engine, **dict(kwargs_items))

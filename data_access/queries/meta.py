@@ -26,6 +26,9 @@ from data_access.models import (
 
 LAST_IMPORT_KEY = "last_import_at"
 DATA_VERSION_KEY = "data_version"
+# A random id per database, written by its first migration and anew by every
+# restore; see data_access.columnar.
+DATABASE_ID_KEY = "database_id"
 
 IMPORT_HISTORY_COLUMNS = [
     "kind",
@@ -121,6 +124,13 @@ def data_version(engine: Engine) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+def database_id(engine: Engine) -> str:
+    """Return the database's random instance id (app_meta ``database_id``), or
+    "" when it has none."""
+    with engine.connect() as conn:
+        return conn.scalar(select(AppMeta.value).where(AppMeta.key == DATABASE_ID_KEY)) or ""
 
 
 def demo_rows_present(engine: Engine) -> bool:

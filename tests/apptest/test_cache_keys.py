@@ -83,3 +83,36 @@ def test_prepared_view_is_reused_until_filters_threshold_or_version_change(fixed
     fixed_version[0] = 2
     cache.cached_view(view, filters=Filters(regions=("WM",)), min_cell=None)
     assert len(builds) == 4
+
+
+def _two_reads_around_a_write():
+    """App script: read the data version, commit a write on another connection, read it again."""
+    import os
+
+    import streamlit as st
+
+    from data_access.db import make_engine
+    from data_access.importers import bump_data_version
+    from ui import cache
+
+    first = cache.current_data_version()
+    writer = make_engine(os.environ["DATABASE_URL"])
+    with writer.begin() as conn:
+        bump_data_version(conn)
+    writer.dispose()
+    st.markdown(f"{first} {cache.current_data_version()}")
+
+
+def test_data_version_is_read_once_per_run(app_db):
+    """A run keeps the version it read first; the next run sees a write another connection committed."""
+    from streamlit.testing.v1 import AppTest
+
+    from data_access.queries.meta import data_version
+
+    app = AppTest.from_function(_two_reads_around_a_write)
+    before = data_version(app_db)
+    app.run()
+    assert app.markdown[0].value == f"{before} {before}"
+    app.run()
+    assert app.markdown[0].value == f"{before + 1} {before + 1}"
+    assert data_version(app_db) == before + 2
