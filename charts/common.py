@@ -53,7 +53,12 @@ def hidden(df: pd.DataFrame, column: str) -> pd.Series:
 def _flag(df: pd.DataFrame, column: str) -> pd.Series:
     if column not in df.columns:
         return pd.Series(False, index=df.index)
-    return df[column].astype("boolean").fillna(False).astype(bool)
+    flags = df[column]
+    # Flags from domain.suppression are plain booleans already, and the
+    # nullable conversion below was a tenth of a page's figure-building time.
+    if flags.dtype == bool:
+        return flags
+    return flags.astype("boolean").fillna(False).astype(bool)
 
 
 def any_hidden(df: pd.DataFrame, *columns: str) -> pd.Series:
