@@ -1,11 +1,14 @@
 """Page profile: ``python -m benchmarks.profile [--scale national] [--database-url URL] [--top N]``.
 
 For each page, with the columnar snapshot built and every query and view
-cache emptied (as on a warm server just after a data change), it times the
-first script run and the median cached rerun through AppTest, as
-``benchmarks.pages`` does, then profiles one more first run with cProfile
-and prints the ``--top`` functions by cumulative time in the script thread.
-Profiling slows a run down, so the times come from the unprofiled runs.
+cache emptied (as on a warm server just after a data change), it times
+``--repeats`` first script runs and as many cached reruns through AppTest,
+as ``benchmarks.pages`` does, and reports the medians both as wall time and
+as this process's CPU time (which other jobs on a shared machine disturb
+less). Then it profiles one more first run with cProfile and prints the
+``--top`` functions by cumulative time in the script thread, below the
+page script itself. Profiling slows a run down, so the times come from the
+unprofiled runs.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import cProfile
 import datetime as dt
 import os
 import pstats
+import statistics
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -55,12 +61,47 @@ def profiled_script_threads() -> Iterator[list[cProfile.Profile]]:
         threading.setprofile(None)
 
 
+@dataclass(frozen=True)
+class PageTimes:
+    """Medians of a page's runs, in ms: wall and CPU time of the first run
+    (empty caches) and of a cached rerun."""
+
+    first_wall: float
+    first_cpu: float
+    cached_wall: float
+    cached_cpu: float
+
+
+def time_runs(path: Path, *, repeats: int) -> PageTimes:
+    """Return the medians of ``repeats`` first runs and ``repeats`` cached
+    reruns of the page at ``path``."""
+    first: list[tuple[float, float]] = []
+    cached: list[tuple[float, float]] = []
+    for _ in range(repeats):
+        app = pages.open_page(path)
+        pages.empty_caches()
+        first.append(_timed_run(app))
+        cached.append(_timed_run(app))
+    return PageTimes(
+        first_wall=statistics.median(wall for wall, _ in first),
+        first_cpu=statistics.median(cpu for _, cpu in first),
+        cached_wall=statistics.median(wall for wall, _ in cached),
+        cached_cpu=statistics.median(cpu for _, cpu in cached),
+    )
+
+
+def _timed_run(app: AppTest) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    app.run()
+    if app.exception:
+        raise RuntimeError(f"the page raised: {app.exception[0].message}")
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
 def profile_first_run(path: Path) -> pstats.Stats:
     """Return the cProfile statistics of one first run of the page at
     ``path``, with the query and view caches emptied."""
-    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    if path.name != "dashboard.py":
-        app.switch_page(str(path.relative_to(ROOT)))
+    app = pages.open_page(path)
     pages.empty_caches()
     with profiled_script_threads() as profiles:
         app.run()
@@ -72,14 +113,21 @@ def profile_first_run(path: Path) -> pstats.Stats:
     return stats
 
 
-def top_entries(stats: pstats.Stats, *, top: int) -> list[tuple[float, float, int, str]]:
-    """Return the ``top`` functions by cumulative time as (cumulative s, own
-    s, calls, "file:line(function)") with paths shortened to the package."""
+def top_entries(stats: pstats.Stats, *, page: Path, top: int) -> list[tuple[float, float, int, str]]:
+    """Return the ``top`` functions by cumulative time below the script of
+    ``page`` (Streamlit's frames around it are left out) as (cumulative s,
+    own s, calls, "file:line(function)"), paths shortened to the package."""
     stats.sort_stats("cumulative")
     rows = []
-    for key in stats.fcn_list[:top]:
+    below_page = False
+    for key in stats.fcn_list:
         calls, _, own, cumulative, _ = stats.stats[key]
+        if not below_page:
+            below_page = key[0] == str(page) and key[2] == "<module>"
+            continue
         rows.append((cumulative, own, calls, _function_name(key)))
+        if len(rows) == top:
+            break
     return rows
 
 
@@ -95,9 +143,10 @@ def _function_name(key: tuple[str, int, str]) -> str:
     return f"{'/'.join(parts)}:{line}({name})"
 
 
-def markdown(path: Path, *, first: float, cached: float, rows: list[tuple[float, float, int, str]]) -> str:
+def markdown(path: Path, *, times: PageTimes, rows: list[tuple[float, float, int, str]]) -> str:
     """Return one page's times and top profile entries as a Markdown section."""
-    lines = [f"#### {path.stem}: first run {first:,.0f} ms, cached rerun {cached:,.0f} ms", "",
+    lines = [f"#### {path.stem}: first run {times.first_wall:,.0f} ms ({times.first_cpu:,.0f} ms CPU), "
+             f"cached rerun {times.cached_wall:,.0f} ms ({times.cached_cpu:,.0f} ms CPU)", "",
              "| cumulative (ms) | own (ms) | calls | function |", "|---:|---:|---:|---|"]
     lines += [f"| {cum * 1000:,.0f} | {own * 1000:,.0f} | {calls:,} | `{name}` |"
               for cum, own, calls, name in rows]
@@ -108,13 +157,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=demo.SCALES, default="national")
     parser.add_argument("--database-url", help="defaults to benchmarks/out/<scale>.db (SQLite), seeded once")
+    parser.add_argument("--repeats", type=int, default=3, help="first runs (and cached reruns) per page")
     parser.add_argument("--top", type=int, default=15, help="how many functions to list per page")
-    parser.add_argument("--page", action="append", help="profile only this page (file stem); repeatable")
+    parser.add_argument("--page", action="append", help="only this page (file stem); repeatable")
     parser.add_argument("--dump", type=Path, help="also write each page's raw pstats file into this folder")
     args = parser.parse_args()
     os.environ.update({key: value for key, value in pages.bench_env().items() if key not in os.environ})
     url = args.database_url or database.demo_database(scale=args.scale, server_url=None)
     os.environ["DATABASE_URL"] = url
+    # The first run of the process imports the pages' modules and starts the columnar snapshot.
     pages.time_page(ROOT / "dashboard.py")
     pages.wait_for_snapshot(url)
     print(f"### Profiles, {database.backend_name(url)}, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
@@ -122,12 +173,12 @@ def main() -> None:
     for path in pages.page_files():
         if args.page and path.stem not in args.page:
             continue
-        first, cached = pages.time_page(path)
+        times = time_runs(path, repeats=args.repeats)
         stats = profile_first_run(path)
         if args.dump:
             args.dump.mkdir(parents=True, exist_ok=True)
             stats.dump_stats(args.dump / f"{path.stem}.pstats")
-        print(markdown(path, first=first, cached=cached, rows=top_entries(stats, top=args.top)), flush=True)
+        print(markdown(path, times=times, rows=top_entries(stats, page=path, top=args.top)), flush=True)
     print(f"Load average at the end: {load_average()}")
 
 
