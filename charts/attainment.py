@@ -110,9 +110,11 @@ def outcome_rates_chart(
     styles = category_styles(groups)
     years = sorted(dict.fromkeys(df["training_year_label"].astype(str)))
     fig = FigureSpec.stacked(titles=measures, vertical_spacing=min(0.12, 0.3 / len(measures)))
+    measure_of_row = df["measure_label"].astype(str)
+    group_of_row = df["group"].astype(str)
     for row, measure in enumerate(measures, start=1):
         for group in groups:
-            part = df[(df["measure_label"].astype(str) == measure) & (df["group"].astype(str) == group)]
+            part = df[(measure_of_row == measure) & (group_of_row == group)]
             if part.empty:
                 continue
             year_labels = part["training_year_label"].astype(str).tolist()
