@@ -14,7 +14,7 @@ Conventions every builder follows:
 - colour is never the only cue: bars carry patterns and text labels, points
   carry marker symbols;
 - a builder assembles its traces and layout as plain dicts in a
-  ``spec.FigureSpec`` and returns ``spec.figure()``, a ``go.Figure``
+  ``spec.FigureSpec`` and returns its ``figure()``, a ``go.Figure``
   validated once (building through ``go.Figure``'s update methods cost most
   of a page's first run);
 - ``palette.apply_base_layout`` gives every figure the same look, and
