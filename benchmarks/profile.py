@@ -37,6 +37,9 @@ from data_access import demo
 # AppTest runs the page in a thread of this name; Streamlit's own threads and
 # the columnar snapshot's are left out of the profile.
 SCRIPT_THREAD_PREFIX = "ScriptRunner"
+# Frames that only hand a call on (Streamlit's cache wrappers, SQLAlchemy's
+# execution layers): listed, they would fill the top of every table.
+PASS_THROUGH = ("streamlit/runtime/caching/", "sqlalchemy/engine/", "sqlalchemy/sql/")
 
 
 @contextmanager
@@ -115,8 +118,9 @@ def profile_first_run(path: Path) -> pstats.Stats:
 
 def top_entries(stats: pstats.Stats, *, page: Path, top: int) -> list[tuple[float, float, int, str]]:
     """Return the ``top`` functions by cumulative time below the script of
-    ``page`` (Streamlit's frames around it are left out) as (cumulative s,
-    own s, calls, "file:line(function)"), paths shortened to the package."""
+    ``page`` (Streamlit's frames around it and ``PASS_THROUGH`` frames are
+    left out) as (cumulative s, own s, calls, "file:line(function)"), paths
+    shortened to the package."""
     stats.sort_stats("cumulative")
     rows = []
     below_page = False
@@ -125,7 +129,10 @@ def top_entries(stats: pstats.Stats, *, page: Path, top: int) -> list[tuple[floa
         if not below_page:
             below_page = key[0] == str(page) and key[2] == "<module>"
             continue
-        rows.append((cumulative, own, calls, _function_name(key)))
+        name = _function_name(key)
+        if name.startswith(PASS_THROUGH):
+            continue
+        rows.append((cumulative, own, calls, name))
         if len(rows) == top:
             break
     return rows
