@@ -41,16 +41,10 @@ def page_files() -> list[Path]:
 
 
 def time_page(path: Path) -> tuple[float, float]:
-    """Return (first run, median cached rerun) of the page at ``path``, in ms.
-
-    Pages are opened through the entry script, as a browser deep link is, so
-    that Streamlit knows the page list; query caches are emptied first."""
-    import streamlit as st
-
-    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    if path.name != "dashboard.py":
-        app.switch_page(str(path.relative_to(ROOT)))
-    st.cache_data.clear()
+    """Return (first run, median cached rerun) of the page at ``path``, in ms;
+    the page is opened with ``open_page`` and ``empty_caches`` first."""
+    app = open_page(path)
+    empty_caches()
     start = time.perf_counter()
     app.run()
     first = (time.perf_counter() - start) * 1000
@@ -62,6 +56,28 @@ def time_page(path: Path) -> tuple[float, float]:
         app.run()
         reruns.append((time.perf_counter() - start) * 1000)
     return first, statistics.median(reruns)
+
+
+def open_page(path: Path) -> AppTest:
+    """Return an AppTest of the page at ``path``, opened through the entry
+    script as a browser deep link is, so that Streamlit knows the page list."""
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    if path.name != "dashboard.py":
+        app.switch_page(str(path.relative_to(ROOT)))
+    return app
+
+
+def empty_caches() -> None:
+    """Empty the query results and the prepared views (figures, texts), as a
+    data change does, but keep the engine and its columnar snapshot."""
+    import streamlit as st
+
+    from ui import cache
+
+    st.cache_data.clear()
+    # Prepared views live in resource caches, which st.cache_data.clear() leaves alone.
+    cache._prepared_view.clear()
+    cache._prepared_spc_view.clear()
 
 
 def peak_rss_mb() -> float:

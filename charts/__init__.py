@@ -13,6 +13,10 @@ Conventions every builder follows:
   text is prepared as strings, so no hover template reads a raw value;
 - colour is never the only cue: bars carry patterns and text labels, points
   carry marker symbols;
+- a builder assembles its traces and layout as plain dicts in a
+  ``spec.FigureSpec`` and returns its ``figure()``, a ``go.Figure``
+  validated once (building through ``go.Figure``'s update methods cost most
+  of a page's first run);
 - ``palette.apply_base_layout`` gives every figure the same look, and
   ``palette.PLOTLY_CONFIG`` is the display config for ``st.plotly_chart``.
 """

@@ -433,9 +433,11 @@ def key_message_excellent_by_month(df: pd.DataFrame, *, min_cell: int = 5) -> st
 
 
 def _mean_ratings(df: pd.DataFrame, *, min_cell: int) -> pd.DataFrame:
+    # Only the events named in the text get a label: labelling every event
+    # (hundreds at national scale) was most of the Feedback texts' time.
     responses = pd.to_numeric(df["responses"], errors="coerce")
     too_few = hidden(df, "responses") | (responses < min_cell)
-    frame = df.assign(_label=event_labels(df), _mean=values(df, "mean_rating", hide=too_few))
+    frame = df.assign(_mean=values(df, "mean_rating", hide=too_few))
     return frame[frame["_mean"].notna()].sort_values("_mean", ascending=False)
 
 
@@ -446,9 +448,10 @@ def alt_text_mean_rating_by_event(df: pd.DataFrame, *, min_cell: int = 5) -> str
     text = f"Dot chart of the mean rating (1 Poor to 5 Excellent) for {len(df)} events."
     if not ranked.empty:
         top, bottom = ranked.iloc[0], ranked.iloc[-1]
-        text += f" Highest: {top['_label']} at {top['_mean']:.1f}."
+        top_label, bottom_label = event_labels(ranked.iloc[[0, -1]])
+        text += f" Highest: {top_label} at {top['_mean']:.1f}."
         if len(ranked) > 1:
-            text += f" Lowest: {bottom['_label']} at {bottom['_mean']:.1f}."
+            text += f" Lowest: {bottom_label} at {bottom['_mean']:.1f}."
     gone = len(df) - len(ranked)
     if gone:
         text += f" {gone} event{'s' if gone != 1 else ''} not shown (fewer than {min_cell} responses)."
@@ -462,7 +465,7 @@ def key_message_mean_rating_by_event(df: pd.DataFrame, *, min_cell: int = 5) -> 
     if ranked.empty:
         return "Mean rating per event"
     if len(ranked) == 1:
-        return f"{ranked.iloc[0]['_label']} was rated {ranked.iloc[0]['_mean']:.1f} out of 5 on average"
+        return f"{event_labels(ranked)[0]} was rated {ranked.iloc[0]['_mean']:.1f} out of 5 on average"
     return (
         f"Mean ratings ranged from {ranked['_mean'].min():.1f} to {ranked['_mean'].max():.1f} out of 5 "
         f"across {len(ranked)} events"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from charts.common import (
     any_hidden,
@@ -21,6 +20,7 @@ from charts.common import (
     values,
 )
 from charts.palette import NHS_BLUE, annotate_hidden, apply_base_layout, category_styles, headroom
+from charts.spec import FigureSpec, merged
 from domain.suppression import HIDDEN_LABEL
 
 HOVER = "%{hovertext}<extra></extra>"
@@ -59,7 +59,7 @@ def _rate_trace(
     context: list[str],
     show: pd.Series,
     legend: bool,
-) -> go.Scatter:
+) -> dict:
     rate = values(part, "rate", hide=~show)
     low = values(part, "ci_low", hide=~show)
     high = values(part, "ci_high", hide=~show)
@@ -71,7 +71,8 @@ def _rate_trace(
         f"{where}<br>{name}: {_rate_text(r, lo, h, hidden_label=gone)}, n = {n}"
         for where, r, lo, h, n, gone in zip(context, rate, low, high, n_labels, hidden_labels)
     ]
-    return go.Scatter(
+    return dict(
+        type="scatter",
         name=name,
         legendgroup=name,
         showlegend=legend,
@@ -108,12 +109,12 @@ def outcome_rates_chart(
     groups = list(dict.fromkeys(df["group"].astype(str)))
     styles = category_styles(groups)
     years = sorted(dict.fromkeys(df["training_year_label"].astype(str)))
-    fig = make_subplots(
-        rows=len(measures), cols=1, subplot_titles=measures, vertical_spacing=min(0.12, 0.3 / len(measures))
-    )
+    fig = FigureSpec.stacked(titles=measures, vertical_spacing=min(0.12, 0.3 / len(measures)))
+    measure_of_row = df["measure_label"].astype(str)
+    group_of_row = df["group"].astype(str)
     for row, measure in enumerate(measures, start=1):
         for group in groups:
-            part = df[(df["measure_label"].astype(str) == measure) & (df["group"].astype(str) == group)]
+            part = df[(measure_of_row == measure) & (group_of_row == group)]
             if part.empty:
                 continue
             year_labels = part["training_year_label"].astype(str).tolist()
@@ -130,15 +131,16 @@ def outcome_rates_chart(
                     legend=row == 1,
                 ),
                 row=row,
-                col=1,
             )
     apply_base_layout(fig, title=title, height=160 + 300 * len(measures))
-    fig.update_layout(scattermode="group", scattergap=0.5, legend_y=-60 / (300 * len(measures)))
+    fig.update_layout(scattermode="group", scattergap=0.5, legend={"y": -60 / (300 * len(measures))})
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
-    fig.update_yaxes(range=[0, 105], ticksuffix="%", title_text="Rate")
-    for annotation in fig.layout.annotations:
-        annotation.update(x=0, xanchor="left", font={"size": 17})
-    return fig
+    fig.update_yaxes(range=[0, 105], ticksuffix="%", title={"text": "Rate"})
+    fig.layout["annotations"] = [
+        merged(annotation, {"x": 0, "xanchor": "left", "font": {"size": 17}})
+        for annotation in fig.layout.get("annotations", ())
+    ]
+    return fig.figure()
 
 
 def engagement_chart(
@@ -155,7 +157,7 @@ def engagement_chart(
     bands = list(dict.fromkeys(df["engagement"].astype(str)))
     measures = list(dict.fromkeys(df["measure_label"].astype(str)))
     styles = category_styles(measures)
-    fig = go.Figure()
+    fig = FigureSpec()
     for measure in measures:
         part = df[df["measure_label"].astype(str) == measure]
         band_labels = [f"{band.replace('-', '–')} events" for band in part["engagement"].astype(str)]
@@ -173,15 +175,15 @@ def engagement_chart(
             )
         )
     apply_base_layout(fig, title=title)
-    fig.update_layout(scattermode="group", title_subtitle_text=ENGAGEMENT_CAVEAT, margin={"t": 96})
+    fig.update_layout(scattermode="group", title={"subtitle": {"text": ENGAGEMENT_CAVEAT}}, margin={"t": 96})
     fig.update_xaxes(
         type="category",
         categoryorder="array",
         categoryarray=[f"{band.replace('-', '–')} events" for band in bands],
-        title_text="Soft Landing events attended before the outcome",
+        title={"text": "Soft Landing events attended before the outcome"},
     )
-    fig.update_yaxes(range=[0, 105], ticksuffix="%", title_text="Rate")
-    return fig
+    fig.update_yaxes(range=[0, 105], ticksuffix="%", title={"text": "Rate"})
+    return fig.figure()
 
 
 def mwres_chart(
@@ -199,8 +201,9 @@ def mwres_chart(
         HIDDEN_LABEL + " events" if gone else f"{int(count):,} event{'s' if int(count) != 1 else ''}"
         for count, gone in zip(pd.to_numeric(df["events"], errors="coerce"), hidden(df, "events"))
     ]
-    fig = go.Figure(
-        go.Bar(
+    fig = FigureSpec(
+        dict(
+            type="bar",
             name="Attendances",
             orientation="h",
             y=names,
@@ -219,7 +222,7 @@ def mwres_chart(
     apply_base_layout(fig, title=title, height=max(360, 100 + 40 * len(names)))
     fig.update_layout(showlegend=False)
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=names)
-    fig.update_xaxes(title_text="Attendances")
+    fig.update_xaxes(title={"text": "Attendances"})
     headroom(fig, max((v for v in values(df, "attendances") if v is not None), default=None), factor=1.6)
     annotate_hidden(
         fig,
@@ -230,4 +233,4 @@ def mwres_chart(
         },
         horizontal=True,
     )
-    return fig
+    return fig.figure()

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from charts.common import EmptyChart, count_labels, hidden, require
 from charts.palette import NHS_MID_GREY, NHS_PALE_GREY, NHS_TEXT, OKABE_ITO, WHITE, apply_base_layout
+from charts.spec import FigureSpec
 
 CARTOGRAM_CREDIT = (
     "Tile cartogram: one tile per training region, positions approximate; no boundary data used"
@@ -158,8 +159,9 @@ def coverage_cartogram(
             f"<br>Attendances: {attendance_labels[code]}<br>Unique participants: {participant_labels[code]}"
         )
 
-    fig = go.Figure(
-        go.Scatter(
+    fig = FigureSpec(
+        dict(
+            type="scatter",
             x=xs,
             y=ys,
             mode="text",
@@ -195,7 +197,7 @@ def coverage_cartogram(
     fig.update_yaxes(
         visible=False, range=[min(rows_used) - 0.6, max(rows_used) + 0.6], scaleanchor="x", scaleratio=1
     )
-    return fig
+    return fig.figure()
 
 
 def _tile(code: str, x0: float, y0: float, *, fill: str, line_colour: str, dash: str) -> dict:

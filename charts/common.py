@@ -53,7 +53,12 @@ def hidden(df: pd.DataFrame, column: str) -> pd.Series:
 def _flag(df: pd.DataFrame, column: str) -> pd.Series:
     if column not in df.columns:
         return pd.Series(False, index=df.index)
-    return df[column].astype("boolean").fillna(False).astype(bool)
+    flags = df[column]
+    # Flags from domain.suppression are plain booleans already; the nullable
+    # conversion below took 7% of Differential attainment's view preparation.
+    if flags.dtype == bool:
+        return flags
+    return flags.astype("boolean").fillna(False).astype(bool)
 
 
 def any_hidden(df: pd.DataFrame, *columns: str) -> pd.Series:
@@ -66,9 +71,13 @@ def any_hidden(df: pd.DataFrame, *columns: str) -> pd.Series:
 
 def values(df: pd.DataFrame, column: str, *, hide: pd.Series | None = None) -> list[float | None]:
     """Return the column as plain floats with None for hidden cells (or where ``hide`` is True)."""
-    mask = hidden(df, column) if hide is None else (hidden(df, column) | hide)
     numbers = pd.to_numeric(df[column], errors="coerce")
-    return [None if masked else float(number) for number, masked in zip(numbers, mask, strict=True)]
+    # ``hidden``'s rule, on the numbers already converted.
+    mask = numbers.isna() | _flag(df, column + SUPPRESSED_SUFFIX)
+    if hide is not None:
+        mask = mask | hide
+    return [None if masked else float(number)
+            for number, masked in zip(numbers.tolist(), mask.tolist(), strict=True)]
 
 
 def small(min_cell: int) -> str:

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from charts.common import month_axis, month_name, months, require, values
 from charts.palette import NHS_BLUE, NHS_MID_GREY, apply_base_layout, month_axis_layout
+from charts.spec import FigureSpec
 
 NO_COVERAGE = "No rep coverage to show for these filters"
 
@@ -28,9 +29,10 @@ def regions_covered_chart(
         for c, t in zip(covered, totals)
     ]
     x = month_axis(df["_month"])
-    fig = go.Figure()
+    fig = FigureSpec()
     fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             name="Regions selected",
             x=x,
             y=totals,
@@ -43,7 +45,8 @@ def regions_covered_chart(
         )
     )
     fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             name="Regions with an active rep",
             x=x,
             y=covered,
@@ -59,6 +62,6 @@ def regions_covered_chart(
     )
     apply_base_layout(fig, title=title)
     top = max((t for t in totals if t is not None), default=19)
-    fig.update_yaxes(title_text="Training regions", range=[0, top + 1], dtick=2 if top > 10 else 1)
+    fig.update_yaxes(title={"text": "Training regions"}, range=[0, top + 1], dtick=2 if top > 10 else 1)
     month_axis_layout(fig, first=x[0], last=x[-1], count=len(x))
-    return fig
+    return fig.figure()

@@ -30,6 +30,7 @@ from charts.palette import (
     month_axis_layout,
 )
 from charts.reach import share_by_type_chart
+from charts.spec import FigureSpec
 
 HOVER = "%{hovertext}<extra></extra>"
 NO_FEEDBACK = "No feedback for these filters"
@@ -79,7 +80,7 @@ def rating_distribution_chart(
         _share=rating_shares(df, min_cell=min_cell), _rating=pd.to_numeric(df["rating"]).astype(int)
     )
     type_labels = list(dict.fromkeys(df["event_type_label"].astype(str)))
-    fig = go.Figure()
+    fig = FigureSpec()
     for rating in sorted(df["_rating"].unique()):
         rows = df[df["_rating"] == rating]
         label = str(rows["rating_label"].iloc[0])
@@ -90,7 +91,8 @@ def rating_distribution_chart(
         shares = [df.at[by_type[event], "_share"] if event in by_type else None for event in type_labels]
         slot = min(max(rating - 1, 0), len(LIKERT_COLOURS) - 1)
         fig.add_trace(
-            go.Bar(
+            dict(
+                type="bar",
                 name=label,
                 orientation="h",
                 y=type_labels,
@@ -116,13 +118,13 @@ def rating_distribution_chart(
     if TYPE_TOTAL in df.columns:
         _add_withheld(fig, df, type_labels)
     apply_base_layout(fig, title=title, height=max(360, 120 + 56 * len(type_labels)))
-    fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_xaxes(range=[0, 100], ticksuffix="%", title_text="Share of responses")
+    fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
+    fig.update_xaxes(range=[0, 100], ticksuffix="%", title={"text": "Share of responses"})
     fig.update_yaxes(autorange="reversed", showgrid=False)
-    return fig
+    return fig.figure()
 
 
-def _add_withheld(fig: go.Figure, df: pd.DataFrame, type_labels: list[str]) -> None:
+def _add_withheld(fig: FigureSpec, df: pd.DataFrame, type_labels: list[str]) -> None:
     """Add the share of each type's responses that suppression withheld, so the
     bar still reaches 100% without inflating the shown ratings."""
     shown = df.groupby(df["event_type_label"].astype(str), sort=False)["_share"].sum(min_count=1)
@@ -131,7 +133,8 @@ def _add_withheld(fig: go.Figure, df: pd.DataFrame, type_labels: list[str]) -> N
     if all(share is None for share in withheld):
         return
     fig.add_trace(
-        go.Bar(
+        dict(
+            type="bar",
             name=WITHHELD_NAME,
             orientation="h",
             y=type_labels,
@@ -175,8 +178,9 @@ def excellent_by_month_chart(
     excellent = count_labels(df, "excellent", min_cell=min_cell)
     responses = count_labels(df, "responses", min_cell=min_cell)
     gone_labels = hidden_rate_labels(df, rate=None, denominator="responses", min_cell=min_cell)
-    fig = go.Figure(
-        go.Scatter(
+    fig = FigureSpec(
+        dict(
+            type="scatter",
             name="% excellent",
             x=month_axis(df["_month"]),
             y=[None if pd.isna(rate) else float(rate * 100) for rate in df["_rate"]],
@@ -196,10 +200,10 @@ def excellent_by_month_chart(
     )
     apply_base_layout(fig, title=title)
     fig.update_layout(showlegend=False)
-    fig.update_yaxes(range=[0, 105], ticksuffix="%", title_text="Responses rating excellent")
+    fig.update_yaxes(range=[0, 105], ticksuffix="%", title={"text": "Responses rating excellent"})
     x = month_axis(df["_month"])
     month_axis_layout(fig, first=x[0], last=x[-1], count=len(x))
-    return fig
+    return fig.figure()
 
 
 def response_rate_chart(
@@ -252,8 +256,9 @@ def mean_rating_by_event_chart(
     names = event_labels(df)
     response_labels = count_labels(df, "responses", min_cell=min_cell)
     gone_labels = hidden_rate_labels(df, rate="mean_rating", denominator="responses", min_cell=min_cell)
-    fig = go.Figure(
-        go.Scatter(
+    fig = FigureSpec(
+        dict(
+            type="scatter",
             name="Mean rating",
             y=names,
             x=means,
@@ -276,7 +281,7 @@ def mean_rating_by_event_chart(
         range=[0.8, 5.4],
         tickvals=[1, 2, 3, 4, 5],
         ticktext=["1 Poor", "2", "3", "4", "5 Excellent"],
-        title_text="Mean rating",
+        title={"text": "Mean rating"},
     )
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=names)
     for name, mean, gone in zip(names, means, gone_labels):
@@ -289,4 +294,4 @@ def mean_rating_by_event_chart(
                 xanchor="left",
                 font={"color": NHS_MID_GREY},
             )
-    return fig
+    return fig.figure()

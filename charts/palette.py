@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from charts.spec import FigureSpec
 from domain.spc import (
     COMMON_CAUSE_COLOUR,
     CONCERN_COLOUR,
@@ -117,6 +119,8 @@ def category_styles(codes: list[str], *, known_order: tuple[str, ...] = ()) -> d
     return styles
 
 
+FigureT = TypeVar("FigureT", FigureSpec, go.Figure)
+
 BASE_FONT_SIZE = 16
 TITLE_FONT_SIZE = 22
 
@@ -124,17 +128,26 @@ TITLE_FONT_SIZE = 22
 PLOTLY_CONFIG: dict[str, object] = {"displaylogo": False, "showLink": False, "responsive": True}
 
 
-# Plotly's "simple_white" look, for the only trace types the charts draw. The
-# whole template styles 24 trace types, and copying it into every figure took
-# most of a figure's build time (and bytes sent to the browser).
+# Plotly's "simple_white" look, for the only trace types the charts draw and
+# without its settings for kinds of subplot (maps, polar, ternary, 3-D) and
+# colour scales that no chart has. The whole template styles 24 trace types,
+# and copying and validating it into every figure took most of a figure's
+# build time (and bytes sent to the browser).
 _SIMPLE_WHITE = pio.templates["simple_white"]
+_UNUSED_LAYOUT = frozenset({"coloraxis", "colorscale", "geo", "polar", "scene", "ternary"})
 BASE_TEMPLATE = go.layout.Template(
-    layout=_SIMPLE_WHITE.layout, data={"bar": _SIMPLE_WHITE.data.bar, "scatter": _SIMPLE_WHITE.data.scatter}
+    layout={
+        name: value
+        for name, value in _SIMPLE_WHITE.layout.to_plotly_json().items()
+        if name not in _UNUSED_LAYOUT
+    },
+    data={"bar": _SIMPLE_WHITE.data.bar, "scatter": _SIMPLE_WHITE.data.scatter},
 )
 
 
-def apply_base_layout(fig: go.Figure, *, title: str, height: int = 460) -> go.Figure:
-    """Apply the shared look (fonts sized for a meeting-room screen, white background) and return ``fig``."""
+def apply_base_layout(fig: FigureT, *, title: str, height: int = 460) -> FigureT:
+    """Apply the shared look (fonts sized for a meeting-room screen, white background) to a
+    ``FigureSpec`` (or a ``go.Figure``) and return it."""
     fig.update_layout(
         template=BASE_TEMPLATE,
         title={
@@ -161,14 +174,14 @@ def apply_base_layout(fig: go.Figure, *, title: str, height: int = 460) -> go.Fi
         hoverlabel={"font": {"size": BASE_FONT_SIZE}, "bgcolor": WHITE},
         uniformtext={"minsize": 12, "mode": "hide"},
     )
-    fig.update_xaxes(automargin=True, title_font={"size": BASE_FONT_SIZE})
+    fig.update_xaxes(automargin=True, title={"font": {"size": BASE_FONT_SIZE}})
     fig.update_yaxes(
-        automargin=True, title_font={"size": BASE_FONT_SIZE}, gridcolor=NHS_PALE_GREY, showgrid=True
+        automargin=True, title={"font": {"size": BASE_FONT_SIZE}}, gridcolor=NHS_PALE_GREY, showgrid=True
     )
     return fig
 
 
-def month_axis_layout(fig: go.Figure, *, first: str, last: str, count: int) -> go.Figure:
+def month_axis_layout(fig: FigureSpec, *, first: str, last: str, count: int) -> FigureSpec:
     """Format a monthly date x axis ("Aug<br>2024" ticks, padded half a month each side); return ``fig``."""
     pad = pd.Timedelta(days=16)
     fig.update_xaxes(
@@ -181,7 +194,7 @@ def month_axis_layout(fig: go.Figure, *, first: str, last: str, count: int) -> g
     return fig
 
 
-def annotate_hidden(fig: go.Figure, labels: dict[str, str], *, horizontal: bool) -> go.Figure:
+def annotate_hidden(fig: FigureSpec, labels: dict[str, str], *, horizontal: bool) -> FigureSpec:
     """Write each text at the base of its category's bar, which is absent because its value is hidden."""
     for category, text in labels.items():
         fig.add_annotation(
@@ -196,7 +209,7 @@ def annotate_hidden(fig: go.Figure, labels: dict[str, str], *, horizontal: bool)
     return fig
 
 
-def headroom(fig: go.Figure, maximum: float | None, *, factor: float) -> go.Figure:
+def headroom(fig: FigureSpec, maximum: float | None, *, factor: float) -> FigureSpec:
     """Extend a horizontal bar chart's value axis to ``maximum`` × ``factor`` so outside labels fit."""
     if maximum is not None and maximum > 0:
         fig.update_xaxes(range=[0, maximum * factor])

@@ -34,6 +34,7 @@ from charts.palette import (
     headroom,
     month_axis_layout,
 )
+from charts.spec import FigureSpec
 
 HOVER = "%{hovertext}<extra></extra>"
 NO_ATTENDANCES = "No attendances for these filters"
@@ -49,7 +50,7 @@ STAGE_GROUP_NAMES = {
 }
 
 
-def _months(fig: go.Figure, stamps: pd.Series) -> None:
+def _months(fig: FigureSpec, stamps: pd.Series) -> None:
     x = month_axis(stamps.drop_duplicates().sort_values())
     month_axis_layout(fig, first=x[0], last=x[-1], count=len(x))
 
@@ -70,13 +71,14 @@ def attendances_by_month_chart(
     df = df.assign(_month=months(df))
     codes = list(dict.fromkeys(sorted(df["event_type"], key=_event_type_rank)))
     styles = category_styles(codes, known_order=EVENT_TYPE_ORDER)
-    fig = go.Figure()
+    fig = FigureSpec()
     for code in codes:
         part = df[df["event_type"] == code].sort_values("_month")
         label = str(part["event_type_label"].iloc[0])
         labels = count_labels(part, "attendances", min_cell=min_cell)
         fig.add_trace(
-            go.Bar(
+            dict(
+                type="bar",
                 name=label,
                 x=month_axis(part["_month"]),
                 y=values(part, "attendances"),
@@ -96,10 +98,10 @@ def attendances_by_month_chart(
             )
         )
     apply_base_layout(fig, title=title)
-    fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_yaxes(title_text="Attendances", rangemode="tozero")
+    fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
+    fig.update_yaxes(title={"text": "Attendances"}, rangemode="tozero")
     _months(fig, df["_month"])
-    return fig
+    return fig.figure()
 
 
 def _event_type_rank(code: str) -> tuple[int, str]:
@@ -122,11 +124,12 @@ def reach_over_time_chart(
         ("attendances", "Attendances", NHS_BLUE, "solid", "circle"),
         ("unique_participants", "Unique participants", NHS_DARK_BLUE, "dot", "square"),
     )
-    fig = go.Figure()
+    fig = FigureSpec()
     for column, label, colour, dash, symbol in series:
         labels = count_labels(df, column, min_cell=min_cell)
         fig.add_trace(
-            go.Scatter(
+            dict(
+                type="scatter",
                 name=label,
                 x=month_axis(df["_month"]),
                 y=values(df, column),
@@ -138,9 +141,9 @@ def reach_over_time_chart(
             )
         )
     apply_base_layout(fig, title=title)
-    fig.update_yaxes(title_text="Count per month", rangemode="tozero")
+    fig.update_yaxes(title={"text": "Count per month"}, rangemode="tozero")
     _months(fig, df["_month"])
-    return fig
+    return fig.figure()
 
 
 def attendances_by_region_chart(
@@ -162,13 +165,14 @@ def attendances_by_region_chart(
         f"{name}<br>Attendances: {a}<br>Unique participants: {p}"
         for name, a, p in zip(names, attendance_labels, participant_labels)
     ]
-    fig = go.Figure()
+    fig = FigureSpec()
     for column, label, labels, colour, pattern in (
         ("unique_participants", "Unique participants", participant_labels, NHS_DARK_BLUE, "/"),
         ("attendances", "Attendances", attendance_labels, NHS_BLUE, ""),
     ):
         fig.add_trace(
-            go.Bar(
+            dict(
+                type="bar",
                 name=label,
                 orientation="h",
                 y=names,
@@ -182,8 +186,8 @@ def attendances_by_region_chart(
             )
         )
     apply_base_layout(fig, title=title, height=max(360, 60 + 44 * len(names)))
-    fig.update_layout(barmode="group", legend_traceorder="reversed")
-    fig.update_xaxes(title_text="Count", rangemode="tozero")
+    fig.update_layout(barmode="group", legend={"traceorder": "reversed"})
+    fig.update_xaxes(title={"text": "Count"}, rangemode="tozero")
     annotate_hidden(
         fig,
         {
@@ -194,7 +198,7 @@ def attendances_by_region_chart(
         horizontal=True,
     )
     headroom(fig, max((v for v in values(df, "attendances") if v is not None), default=None), factor=1.15)
-    return fig
+    return fig.figure()
 
 
 def attendances_by_stage_chart(
@@ -208,12 +212,13 @@ def attendances_by_stage_chart(
     groups = list(dict.fromkeys(df["stage_group"]))
     styles = category_styles(groups, known_order=STAGE_GROUP_ORDER)
     stage_labels = [str(label) for label in df["stage_label"]]
-    fig = go.Figure()
+    fig = FigureSpec()
     for group in groups:
         part = df[df["stage_group"] == group]
         labels = count_labels(part, "attendances", min_cell=min_cell)
         fig.add_trace(
-            go.Bar(
+            dict(
+                type="bar",
                 name=str(part["stage_group_label"].iloc[0])
                 if "stage_group_label" in part.columns
                 else STAGE_GROUP_NAMES.get(group, str(group)),
@@ -232,8 +237,8 @@ def attendances_by_stage_chart(
         )
     apply_base_layout(fig, title=title)
     fig.update_layout(barmode="relative")
-    fig.update_xaxes(categoryorder="array", categoryarray=stage_labels, title_text="Training stage")
-    fig.update_yaxes(title_text="Attendances", rangemode="tozero")
+    fig.update_xaxes(categoryorder="array", categoryarray=stage_labels, title={"text": "Training stage"})
+    fig.update_yaxes(title={"text": "Attendances"}, rangemode="tozero")
     all_labels = count_labels(df, "attendances", min_cell=min_cell)
     annotate_hidden(
         fig,
@@ -244,7 +249,7 @@ def attendances_by_stage_chart(
         },
         horizontal=False,
     )
-    return fig
+    return fig.figure()
 
 
 def share_rates(df: pd.DataFrame, *, numerator: str, denominator: str, min_cell: int) -> pd.Series:
@@ -283,8 +288,9 @@ def share_by_type_chart(
         for rate, gone, top, bottom in zip(df["_rate"], gone_labels, tops, bottoms)
     ]
     percents = [None if pd.isna(rate) else float(rate * 100) for rate in df["_rate"]]
-    fig = go.Figure(
-        go.Bar(
+    fig = FigureSpec(
+        dict(
+            type="bar",
             name=measure,
             orientation="h",
             y=names,
@@ -298,7 +304,7 @@ def share_by_type_chart(
         )
     )
     apply_base_layout(fig, title=title, height=max(360, 160 + 48 * len(names)))
-    fig.update_xaxes(title_text=f"{measure} (%)", ticksuffix="%")
+    fig.update_xaxes(title={"text": f"{measure} (%)"}, ticksuffix="%")
     headroom(fig, max([100.0, *(p for p in percents if p is not None)]), factor=1.12)
     annotate_hidden(
         fig,
@@ -309,7 +315,7 @@ def share_by_type_chart(
         },
         horizontal=True,
     )
-    return fig
+    return fig.figure()
 
 
 def conversion_chart(
@@ -340,14 +346,15 @@ def new_vs_returning_chart(
     """
     df = require(df, ("month", "new_participants", "returning_participants"), empty_message=NO_ATTENDANCES)
     df = df.assign(_month=months(df)).sort_values("_month")
-    fig = go.Figure()
+    fig = FigureSpec()
     for column, label, colour, pattern in (
         ("new_participants", "New", NHS_BLUE, ""),
         ("returning_participants", "Returning", OKABE_ITO[1], "/"),
     ):
         labels = count_labels(df, column, min_cell=min_cell)
         fig.add_trace(
-            go.Bar(
+            dict(
+                type="bar",
                 name=label,
                 x=month_axis(df["_month"]),
                 y=values(df, column),
@@ -363,9 +370,9 @@ def new_vs_returning_chart(
         )
     apply_base_layout(fig, title=title)
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text="Participants", rangemode="tozero")
+    fig.update_yaxes(title={"text": "Participants"}, rangemode="tozero")
     _months(fig, df["_month"])
-    return fig
+    return fig.figure()
 
 
 def cumulative_reach_chart(
@@ -379,8 +386,9 @@ def cumulative_reach_chart(
     df = df.assign(_month=months(df)).sort_values("_month")
     labels = count_labels(df, "cumulative_unique_participants", min_cell=min_cell)
     y = values(df, "cumulative_unique_participants")
-    fig = go.Figure(
-        go.Scatter(
+    fig = FigureSpec(
+        dict(
+            type="scatter",
             name="Unique participants to date",
             x=month_axis(df["_month"]),
             y=y,
@@ -398,6 +406,6 @@ def cumulative_reach_chart(
     )
     apply_base_layout(fig, title=title)
     fig.update_layout(showlegend=False)
-    fig.update_yaxes(title_text="Unique participants", rangemode="tozero")
+    fig.update_yaxes(title={"text": "Unique participants"}, rangemode="tozero")
     _months(fig, df["_month"])
-    return fig
+    return fig.figure()

@@ -17,6 +17,7 @@ from charts.palette import (
     SPC_VARIATION_COLOURS,
     apply_base_layout,
 )
+from charts.spec import FigureSpec
 from domain.spc import MIN_BASELINE_FOR_FIRM_LIMITS, SPC_COLUMNS
 
 NO_SPC = "Not enough data for an SPC chart for these filters"
@@ -76,9 +77,10 @@ def spc_chart(
         raise EmptyChart(NO_SPC)
     x, dated = _period_axis(df["period"])
     y = [float(v) for v in df["value"]]
-    fig = go.Figure()
+    fig = FigureSpec()
     fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             x=x,
             y=y,
             mode="lines",
@@ -95,7 +97,8 @@ def spc_chart(
     ):
         line = [float(v) for v in df[column]]
         fig.add_trace(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=x,
                 y=line,
                 mode="lines",
@@ -118,7 +121,8 @@ def spc_chart(
     if sigma_lines is not None:
         for level in sigma_lines:
             fig.add_trace(
-                go.Scatter(
+                dict(
+                    type="scatter",
                     x=x,
                     y=[float(level)] * len(x),
                     mode="lines",
@@ -130,7 +134,8 @@ def spc_chart(
             )
     if target is not None and math.isfinite(target):
         fig.add_trace(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=x,
                 y=[float(target)] * len(x),
                 mode="lines",
@@ -146,7 +151,8 @@ def spc_chart(
         if len(rows) == 0:
             continue
         fig.add_trace(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=[x[i] for i in rows],
                 y=[y[i] for i in rows],
                 mode="markers",
@@ -169,7 +175,7 @@ def spc_chart(
     fig.update_layout(margin={"r": 200})
     percent = unit in PERCENT_UNITS
     fig.update_yaxes(
-        title_text="Percent" if percent else unit.capitalize(), ticksuffix="%" if percent else ""
+        title={"text": "Percent" if percent else unit.capitalize()}, ticksuffix="%" if percent else ""
     )
     if dated:
         # Half a month of padding each side leaves the right margin to the limit labels.
@@ -194,17 +200,20 @@ def spc_chart(
             bgcolor="#FFF3CD",
             bordercolor=NHS_MID_GREY,
         )
-    return fig
+    return fig.figure()
 
 
-def _shade_baseline(fig: go.Figure, *, x: list, end: str, dated: bool) -> None:
+def _shade_baseline(fig: FigureSpec, *, x: list, end: str, dated: bool) -> None:
     """Shade the periods from the first to ``end``, labelled as the baseline."""
     if dated:
         pad = pd.Timedelta(days=15)
         left, right = pd.Timestamp(x[0]) - pad, pd.Timestamp(end) + pad
     else:
         left, right = -0.5, x.index(end) + 0.5
-    fig.add_vrect(x0=left, x1=right, fillcolor=NHS_MID_GREY, opacity=0.08, line_width=0, layer="below")
+    fig.add_shape(
+        type="rect", x0=left, x1=right, xref="x", y0=0, y1=1, yref="y domain", fillcolor=NHS_MID_GREY,
+        opacity=0.08, line={"width": 0}, layer="below",
+    )
     # Above the plot area, clear of the limit lines; the trial-limits note sits at the far right.
     fig.add_annotation(
         x=left,

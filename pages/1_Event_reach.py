@@ -3,6 +3,8 @@ which events they came to."""
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from data_access.queries import reach
@@ -52,7 +54,8 @@ else:
         )
     st.download_button(
         "Download the events table as CSV",
-        data=csv_bytes(table),
+        # Written only when the reader asks for it, not on every run of the page.
+        data=functools.partial(csv_bytes, table),
         file_name="events.csv",
         mime="text/csv",
         key="csv-events",

@@ -3,6 +3,8 @@ description, and the data behind it with a CSV download of exactly those rows.""
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from charts.palette import PLOTLY_CONFIG
@@ -54,13 +56,14 @@ def draw_description(prepared: PreparedView, *, meeting: bool) -> None:
 
 
 def draw_data(prepared: PreparedView) -> None:
-    """Draw the expander with the rows behind the chart and their formula-safe CSV download."""
+    """Draw the expander with the rows behind the chart and their formula-safe
+    CSV download, which is written only when the reader asks for it."""
     view = prepared.view
     with st.expander(f"Data behind this chart: {view.title}"):
         st.dataframe(prepared.table, hide_index=True)
         st.download_button(
             "Download these rows as CSV",
-            data=csv_bytes(prepared.table),
+            data=functools.partial(csv_bytes, prepared.table),
             file_name=f"{view.id}.csv",
             mime="text/csv",
             key=f"csv-{view.id}",

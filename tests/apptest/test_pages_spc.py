@@ -11,7 +11,7 @@ import json
 import pandas as pd
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from domain.spc import SPC_COLUMNS
@@ -49,17 +49,18 @@ def series_db(app_db):
 
 
 @pytest.fixture
-def media_files(monkeypatch) -> list[MemoryMediaFileStorage]:
-    """Return the media stores AppTest runs create, so a download's bytes can be read."""
-    stores: list[MemoryMediaFileStorage] = []
+def media_files(monkeypatch) -> list[MediaFileManager]:
+    """Return the media file managers AppTest runs create, so a download can be made and read."""
+    managers: list[MediaFileManager] = []
 
-    class Recording(MemoryMediaFileStorage):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            stores.append(self)
+    class Recording(MediaFileManager):
+        def __init__(self, storage, *args, **kwargs):
+            super().__init__(storage, *args, **kwargs)
+            self.recorded_storage = storage
+            managers.append(self)
 
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
-    return stores
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return managers
 
 
 def open_page(page: str, **params) -> AppTest:
@@ -74,10 +75,12 @@ def chart(at: AppTest, key: str):
     return next(element for element in at.get("plotly_chart") if element.key == key)
 
 
-def download(at: AppTest, stores, key: str) -> pd.DataFrame:
+def download(at: AppTest, managers: list[MediaFileManager], key: str) -> pd.DataFrame:
+    # The CSV is written on click: run the button's deferred download as the click would.
     button = next(element for element in at.get("download_button") if element.key == key)
-    file_id = button.proto.url.rsplit("/", 1)[-1].split(".")[0]
-    content = stores[-1].get_file(file_id).content
+    url = managers[-1].execute_deferred(button.proto.deferred_file_id)
+    file_id = url.rsplit("/", 1)[-1].split(".")[0]
+    content = managers[-1].recorded_storage.get_file(file_id).content
     return pd.read_csv(io.BytesIO(content))
 
 

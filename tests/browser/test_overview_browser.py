@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -76,3 +78,16 @@ def test_overview_has_no_serious_accessibility_violations(app_server, page):
     page.goto(app_server + FILTER_LINK)
     wait_for_app(page)
     assert serious_accessibility_violations(page) == []
+
+
+def test_chart_data_downloads_as_csv(app_server, page):
+    """The data behind the reach chart downloads as CSV, written when the button is clicked."""
+    page.goto(app_server + "/")
+    wait_for_app(page)
+    data = page.locator(".st-key-view-reach-by-month")
+    data.get_by_text("Data behind this chart", exact=False).click()
+    with page.expect_download() as download_info:
+        data.get_by_role("button", name="Download these rows as CSV").click()
+    assert download_info.value.suggested_filename == "reach-by-month.csv"
+    rows = list(csv.DictReader(io.StringIO(download_info.value.path().read_text(encoding="utf-8-sig"))))
+    assert rows and {"month", "attendances"} <= set(rows[0])
