@@ -70,13 +70,19 @@ def run_suite(
     if with_browser:
         phase("server, browser and load")
         folder.mkdir(parents=True, exist_ok=True)
-        with browser.streamlit_server(url, log_path=folder / "streamlit-suite.log") as server:
-            with browser.chromium() as chromium:
+        log_path = folder / "streamlit-suite.log"
+        with browser.chromium() as chromium:
+            with browser.streamlit_server(url, log_path=folder / "streamlit-floor.log",
+                                          script=browser.FLOOR_PAGE) as floor:
+                results["floor"] = browser.floor_first_chart(chromium, floor.base_url)
+            with browser.streamlit_server(url, log_path=log_path) as server:
                 results["browser"] = browser.overview_first_chart(chromium, server.base_url)
-            if load_seconds:
-                results["load"] = load.run_load(server.base_url, sessions=sessions, seconds=load_seconds,
-                                                clients=load_clients)
-            results["server_peak_rss_mb"] = browser.peak_rss_of(server.pid)
+                results["browser"]["after_import"] = browser.first_chart_after_import(
+                    chromium, server, database_url=url, log_path=log_path)
+                if load_seconds:
+                    results["load"] = load.run_load(server.base_url, sessions=sessions, seconds=load_seconds,
+                                                    clients=load_clients)
+                results["server_peak_rss_mb"] = browser.peak_rss_of(server.pid)
     phase("done")
     results["suite_peak_rss_mb"] = pages.peak_rss_mb()
     results["load_after"] = report.load_average()
