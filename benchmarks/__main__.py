@@ -28,6 +28,9 @@ from benchmarks import browser, data, database, load, pages, report
 from benchmarks.database import OUT_DIR
 from data_access import demo
 
+# Streamlit processes behind nginx in the team-deployment load run.
+TEAM_PROCESSES = 2
+
 
 def run_suite(
     *,
@@ -70,13 +73,28 @@ def run_suite(
     if with_browser:
         phase("server, browser and load")
         folder.mkdir(parents=True, exist_ok=True)
-        with browser.streamlit_server(url, log_path=folder / "streamlit-suite.log") as server:
-            with browser.chromium() as chromium:
+        log_path = folder / "streamlit-suite.log"
+        with browser.chromium() as chromium:
+            with browser.streamlit_server(url, log_path=folder / "streamlit-floor.log",
+                                          entry=browser.FLOOR_PAGE) as floor:
+                results["floor"] = browser.floor_first_chart(chromium, floor.base_url)
+            with browser.streamlit_server(url, log_path=log_path) as server:
                 results["browser"] = browser.overview_first_chart(chromium, server.base_url)
-            if load_seconds:
-                results["load"] = load.run_load(server.base_url, sessions=sessions, seconds=load_seconds,
-                                                clients=load_clients)
-            results["server_peak_rss_mb"] = browser.peak_rss_of(server.pid)
+                results["browser"]["after_import"] = browser.first_chart_after_import(
+                    chromium, server, database_url=url, log_path=log_path)
+                if load_seconds:
+                    results["load"] = load.run_load(server.base_url, sessions=sessions, seconds=load_seconds,
+                                                    clients=load_clients)
+                results["server_peak_rss_mb"] = browser.peak_rss_of(server.pid)
+        if load_seconds:
+            team_log = folder / "streamlit-team.log"
+            with browser.streamlit_server(url, log_path=team_log, processes=TEAM_PROCESSES) as team:
+                browser.wait_for_warm_up(team_log, data_version=database.data_version(url),
+                                         processes=TEAM_PROCESSES)
+                results["load_team"] = load.run_load(team.base_url, sessions=sessions, seconds=load_seconds,
+                                                     clients=load_clients)
+                results["load_team"]["processes"] = TEAM_PROCESSES
+                results["team_peak_rss_mb"] = [browser.peak_rss_of(backend.pid) for backend in team.backends]
     phase("done")
     results["suite_peak_rss_mb"] = pages.peak_rss_mb()
     results["load_after"] = report.load_average()

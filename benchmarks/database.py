@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from data_access import demo
 from data_access.db import make_engine, migrate, normalise_url
+from data_access.queries import meta
 from data_access.queries.meta import demo_rows_present
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,15 @@ def _drop_schema(server_url: str, schema: str) -> None:
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     admin.dispose()
+
+
+def data_version(url: str) -> int:
+    """Return the data version (app_meta) of the database at ``url``."""
+    engine = make_engine(url)
+    try:
+        return meta.data_version(engine)
+    finally:
+        engine.dispose()
 
 
 def demo_database(*, scale: str, server_url: str | None, fresh: bool = False, folder: Path = OUT_DIR,

@@ -122,10 +122,10 @@ def wait_until_healthy(children: Sequence[Child], *, timeout: float = START_TIME
             time.sleep(POLL_SECONDS)
 
 
-def streamlit_command(*, port: int, address: str) -> list[str]:
-    """Return the command that runs ``ENTRY`` in one Streamlit process on ``address:port``."""
+def streamlit_command(*, port: int, address: str, entry: str = ENTRY) -> list[str]:
+    """Return the command that runs ``entry`` in one Streamlit process on ``address:port``."""
     return [
-        sys.executable, "-m", "streamlit", "run", ENTRY,
+        sys.executable, "-m", "streamlit", "run", entry,
         "--server.address", address, "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]
@@ -206,6 +206,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--address", default=os.environ.get("SOFT_LANDING_ADDRESS", LOCAL_ADDRESS),
                         help="address to listen on; 0.0.0.0 for every interface (env SOFT_LANDING_ADDRESS, "
                              f"default {LOCAL_ADDRESS})")
+    parser.add_argument("--entry", default=ENTRY,
+                        help=f"the Streamlit script every process runs (default {ENTRY}; the benchmarks serve "
+                             "their one-chart floor page with it)")
     parser.add_argument("--run-dir", type=Path,
                         help="folder for nginx's configuration and logs and processes.json "
                              "(default: a temporary folder, removed on exit)")
@@ -217,7 +220,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def serve(*, processes: int, port: int, address: str, run_dir: Path) -> int:
+def serve(*, processes: int, port: int, address: str, run_dir: Path, entry: str = ENTRY) -> int:
     """Run the dashboard until SIGTERM or SIGINT (return 0) or until nginx
     dies (return 1); raise ``ServeError`` when a child fails to start."""
     def request_stop(_signum: int, _frame: object) -> None:
@@ -245,7 +248,7 @@ def serve(*, processes: int, port: int, address: str, run_dir: Path) -> int:
         for index, backend in enumerate(ports, start=1):
             children.append(_child(f"Streamlit process {index} (port {backend})",
                                    _url(LOCAL_ADDRESS if behind_proxy else reachable, backend),
-                                   streamlit_command(port=backend, address=listen), env=env))
+                                   streamlit_command(port=backend, address=listen, entry=entry), env=env))
         backends = list(children)
         wait_until_healthy(backends)
         proxy = None
@@ -312,7 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="soft-landing-serve-"))
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        return serve(processes=args.processes, port=args.port, address=args.address, run_dir=run_dir)
+        return serve(processes=args.processes, port=args.port, address=args.address, run_dir=run_dir,
+                     entry=args.entry)
     except ServeError as exc:
         print(f"serve: {exc}", file=sys.stderr)
         return 1

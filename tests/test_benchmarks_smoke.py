@@ -139,3 +139,69 @@ def test_browser_first_chart_and_load_run_without_errors(small_url, tmp_path):
     assert first > 0
     assert result["views"] >= 2
     assert result["error_count"] == 0, result["examples"]
+
+
+def _target_results(*, floor_warm: float, overview_warm: float, after_import: float) -> dict:
+    """Return the least suite results ``report.target_rows`` reads, with the given browser times (ms)."""
+    page = {"page": "dashboard", "first": 500.0, "cached": 50.0}
+    return {
+        "pages": {"pages": [page], "peak_rss_mb": 400.0},
+        "data": {"pages": []},
+        "import": {"rows_per_second": 60_000.0},
+        "floor": {"cold": 2 * floor_warm, "warm": floor_warm},
+        "browser": {"cold": 0.0, "warm": overview_warm, "uncached": 0.0,
+                    "after_import": {"ms": after_import, "warm_up_seen": True}},
+    }
+
+
+def test_browser_floor_targets_are_ratios_of_the_floor_page():
+    """The Overview's warm and after-import times are judged as multiples of the floor page's warm time."""
+    within = "\n".join(report.target_rows(_target_results(floor_warm=1000, overview_warm=1400, after_import=1900)))
+    assert "| Overview first chart, warm ≤ 1.5× floor | **met** (1.40×" in within
+    assert "| Overview first chart after an import ≤ 2× floor | **met** (1.90×" in within
+    beyond = "\n".join(report.target_rows(_target_results(floor_warm=1000, overview_warm=1600, after_import=2100)))
+    assert "warm ≤ 1.5× floor | **not met** (1.60×" in beyond
+    assert "after an import ≤ 2× floor | **not met** (2.10×" in beyond
+
+
+def test_wait_for_warm_up_reads_the_server_log(tmp_path):
+    """A logged warm-up of the version asked for, or a later one, ends the wait; an older one does not."""
+    log_path = tmp_path / "server.log"
+    log_path.write_text("INFO warm-up: data version 7 ready: 12 views in 840 ms\n")
+    assert browser.wait_for_warm_up(log_path, data_version=7, timeout=1)
+    assert browser.wait_for_warm_up(log_path, data_version=6, timeout=1)
+    assert not browser.wait_for_warm_up(log_path, data_version=8, timeout=1)
+
+
+@pytest.mark.browser
+def test_floor_page_draws_its_chart(small_url, tmp_path):
+    """The one-chart floor page, served like the dashboard, draws its chart in Chromium on every load."""
+    with browser.streamlit_server(small_url, log_path=tmp_path / "floor.log", entry=browser.FLOOR_PAGE) as floor:
+        with browser.chromium() as chromium:
+            times = browser.floor_first_chart(chromium, floor.base_url, loads=1)
+    assert set(times) == {"cold", "warm"}
+    assert min(times.values()) > 0
+
+
+def test_team_load_target_needs_no_errors_and_both_percentiles():
+    """The two-process load target is met only with no errors, p50 within 2 s and p95 within 5 s."""
+    def verdict(**team) -> str:
+        results = _target_results(floor_warm=1000, overview_warm=1000, after_import=1000)
+        results["load_team"] = {"sessions": 20, "processes": 2, "views": 300, "p50": 1500.0, "p95": 4800.0,
+                                "error_count": 0, **team}
+        return next(row for row in report.target_rows(results) if row.startswith("| load, 20 sessions"))
+
+    assert "**met** (0 errors in 300 views; p50 1,500 ms, p95 4,800 ms)" in verdict()
+    assert "**not met**" in verdict(p95=5200.0)
+    assert "**not met**" in verdict(p50=2100.0)
+    assert "**not met**" in verdict(error_count=1)
+
+
+def test_websocket_load_through_two_processes_behind_nginx(small_url, tmp_path):
+    """Two WebSocket sessions through deploy/serve's nginx in front of two processes load pages with no errors."""
+    with browser.streamlit_server(small_url, log_path=tmp_path / "team.log", processes=2) as team:
+        result = load.run_load(team.base_url, sessions=2, seconds=3)
+        rss = [browser.peak_rss_of(backend.pid) for backend in team.backends]
+    assert result["views"] >= 2
+    assert result["error_count"] == 0, result["examples"]
+    assert len(rss) == 2 and min(rss) > 0
