@@ -61,8 +61,9 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pandas as pd
-from sqlalchemy import (ARRAY, Date, Engine, Integer, Table, any_, bindparam, delete, func, insert, select, text,
-                        update)
+from sqlalchemy import (
+    ARRAY, Date, Engine, Integer, Table, any_, bindparam, delete, func, insert, select, text, update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, IntegrityError
 
