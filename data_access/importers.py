@@ -65,7 +65,7 @@ from sqlalchemy import (
     ARRAY, Date, Engine, Integer, Table, any_, bindparam, delete, func, insert, select, text, update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from data_access import models, normalise, reference
 from data_access.pseudonym import pseudonymise
@@ -839,12 +839,19 @@ def _quote(conn: Connection, name: str) -> str:
 def _copy_rows(conn: Connection, table_name: str, columns: Sequence[str], data: Sequence[list[Any]]) -> None:
     """Stream rows into ``table_name`` with PostgreSQL's COPY FROM STDIN, in
     the connection's current transaction. ``data`` holds one list of native
-    values per column; psycopg escapes every value."""
-    cursor = conn.connection.cursor()
+    values per column; psycopg escapes every value. A refused row raises
+    SQLAlchemy's ``DBAPIError`` subclass for the driver's error."""
     names = ", ".join(_quote(conn, c) for c in columns)
-    with cursor.copy(f"COPY {_quote(conn, table_name)} ({names}) FROM STDIN") as copy:
-        for row in zip(*data, strict=True):
-            copy.write_row(row)
+    statement = f"COPY {_quote(conn, table_name)} ({names}) FROM STDIN"
+    driver_error = conn.dialect.loaded_dbapi.Error
+    try:
+        with conn.connection.cursor().copy(statement) as copy:
+            for row in zip(*data, strict=True):
+                copy.write_row(row)
+    except driver_error as exc:
+        # Raised as SQLAlchemy raises a failed statement (IntegrityError,
+        # DataError, ...), which is what import_file turns into a refusal.
+        raise DBAPIError.instance(statement, None, exc, driver_error, dialect=conn.dialect) from exc
 
 
 def _insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> None:

@@ -172,3 +172,27 @@ def test_copy_path_is_taken_for_postgresql_imports(engine, key, tmp_path, monkey
         "COPY import_stage_participant", "COPY import_stage_attendance"]
     assert len(rows) == 120 + 360
     assert many == []
+
+
+def test_copy_import_failing_copy_refused_cleanly(one_connection, key, tmp_path, monkeypatch):
+    """A row the database refuses in the middle of COPY refuses the file with
+    the usual one-line problem and leaves nothing behind."""
+    engine = one_connection
+    run(engine, key, tmp_path, "events", EVENTS)
+    before, version = dump(engine), data_version(engine)
+    real_write, written = psycopg.Copy.write_row, []
+
+    def write_row(self, row):
+        written.append(row)
+        if len(written) == 200:
+            raise psycopg.errors.NotNullViolation("injected: row 200 refused")
+        return real_write(self, row)
+
+    monkeypatch.setattr(psycopg.Copy, "write_row", write_row)
+    result = run(engine, key, tmp_path, "attendance", attendance())
+    assert result.batch_id is None
+    assert result.problems == ["the database refused the rows, so nothing was imported "
+                               "(was it changed during the import?): injected: row 200 refused"]
+    assert dump(engine) == before
+    assert data_version(engine) == version
+    assert staging_left(engine) == []
