@@ -1055,8 +1055,15 @@ def _participant_ids(conn: Connection, pseudonyms: pd.Series, batch_id: int) -> 
     return _ids_for(conn, _PARTICIPANTS.table, "pseudonym", wanted)
 
 
-def _map_nullable(values: pd.Series, ids: Mapping[Any, int]) -> pd.Series:
-    return pd.Series([None if _missing(v) else ids[v] for v in values], index=values.index, dtype=object)
+def _map_ids(values: pd.Series, ids: Mapping[Any, int]) -> pd.Series:
+    """Return the id of each value, None where it is missing or has no id.
+    Each distinct value is looked up once: Series.map converts a million
+    object cells for its hash join, which costs seconds."""
+    codes, uniques = pd.factorize(values)
+    found = np.array([ids.get(u) for u in uniques] + [None], dtype=object)
+    mapped = pd.Series(found[codes], index=values.index, dtype=object)
+    # Whole columns of ids as integers, so that writing them needs no per-value check.
+    return mapped.astype(np.int64) if mapped.notna().all() else mapped
 
 
 def _write_events(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
@@ -1066,10 +1073,10 @@ def _write_events(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[
     new = pd.DataFrame({
         "event_key": rows["event_id"].astype(object),
         "title": rows["title"].astype(object),
-        "event_type_id": rows["event_type"].map(types),
+        "event_type_id": _map_ids(rows["event_type"], types),
         "date": rows["date"],
         "delivery": rows["delivery"].astype(object),
-        "host_region_id": _map_nullable(rows["host_region"], regions),
+        "host_region_id": _map_ids(rows["host_region"], regions),
         "capacity": rows["capacity"],
         MWRES_IDS: [tuple(sorted(indicators[c] for c in codes)) for codes in rows["mwres_indicators"]],
     })
@@ -1080,11 +1087,11 @@ def _write_attendance(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tu
     people = _participant_ids(conn, rows["pseudonym"], batch_id)
     events = _ids_for(conn, models.Event.__table__, "event_key", rows["event_id"].unique().tolist())
     new = pd.DataFrame({
-        "event_id": rows["event_id"].map(events),
-        "participant_id": rows["pseudonym"].map(people),
+        "event_id": _map_ids(rows["event_id"], events),
+        "participant_id": _map_ids(rows["pseudonym"], people),
         "attended": rows["attended"].astype(bool),
-        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
-        "stage_id": rows["stage"].map(_ids(conn, models.Stage.__table__, "code")),
+        "region_id": _map_ids(rows["region"], _ids(conn, models.Region.__table__, "code")),
+        "stage_id": _map_ids(rows["stage"], _ids(conn, models.Stage.__table__, "code")),
     })
     return _upsert(conn, _TARGETS["attendance"], new, batch_id)
 
@@ -1094,12 +1101,12 @@ def _write_feedback(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tupl
     events = _ids_for(conn, models.Event.__table__, "event_key", rows["event_id"].unique().tolist())
     new = pd.DataFrame({
         "response_key": rows["response_key"].astype(object),
-        "event_id": rows["event_id"].map(events),
+        "event_id": _map_ids(rows["event_id"], events),
         "rating": rows["rating"].astype(int),
         "submitted": rows["submitted"],
-        "participant_id": _map_nullable(rows["pseudonym"], people),
-        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
-        "stage_id": rows["stage"].map(_ids(conn, models.Stage.__table__, "code")),
+        "participant_id": _map_ids(rows["pseudonym"], people),
+        "region_id": _map_ids(rows["region"], _ids(conn, models.Region.__table__, "code")),
+        "stage_id": _map_ids(rows["stage"], _ids(conn, models.Stage.__table__, "code")),
         "would_recommend": rows["would_recommend"],
         "comments": rows["comments"],
     })
@@ -1109,7 +1116,7 @@ def _write_feedback(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tupl
 def _write_reps(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
     new = pd.DataFrame({
         "name": rows["name"].astype(object),
-        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
+        "region_id": _map_ids(rows["region"], _ids(conn, models.Region.__table__, "code")),
         "start_date": rows["start_date"],
         "role": rows["role"].astype(object),
         "end_date": rows["end_date"],
@@ -1120,13 +1127,13 @@ def _write_reps(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[in
 def _write_outcomes(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
     people = _participant_ids(conn, rows["pseudonym"], batch_id)
     new = pd.DataFrame({
-        "participant_id": rows["pseudonym"].map(people),
-        "measure_id": rows["measure"].map(_ids(conn, models.OutcomeMeasure.__table__, "code")),
+        "participant_id": _map_ids(rows["pseudonym"], people),
+        "measure_id": _map_ids(rows["measure"], _ids(conn, models.OutcomeMeasure.__table__, "code")),
         "date": rows["date"],
         "result": rows["result"].astype(object),
         "flag": rows["flag"].astype(object),
-        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
-        "stage_id": rows["stage"].map(_ids(conn, models.Stage.__table__, "code")),
+        "region_id": _map_ids(rows["region"], _ids(conn, models.Region.__table__, "code")),
+        "stage_id": _map_ids(rows["stage"], _ids(conn, models.Stage.__table__, "code")),
     })
     return _upsert(conn, _TARGETS["outcomes"], new, batch_id)
 
@@ -1134,7 +1141,7 @@ def _write_outcomes(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tupl
 def _write_benchmarks(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
     new = pd.DataFrame({
         "year": rows["year"].astype(int),
-        "measure_id": rows["measure"].map(_ids(conn, models.OutcomeMeasure.__table__, "code")),
+        "measure_id": _map_ids(rows["measure"], _ids(conn, models.OutcomeMeasure.__table__, "code")),
         "group_label": rows["group"].astype(object),
         "source": rows["source"].astype(object),
         "numerator": rows["numerator"].astype(int),
