@@ -11,6 +11,9 @@ Three steps, so that the CLI and a later "Data" page share one implementation:
    pseudonyms; never an email), with the problems and notices. It only reads
    the database, so it can drive a preview.
 3. ``commit_rows`` writes the rows in one transaction and records the batch.
+   On PostgreSQL the rows go through COPY into a temporary staging table and
+   are classified, recorded for undo and written by set-based statements;
+   SQLite compares them in pandas and writes with executemany.
 
 ``import_file`` composes them; ``undo_batch`` reverses a batch.
 
@@ -37,6 +40,8 @@ Decisions where the contract is silent:
   19 training regions; people's rows also accept OVS and UNK.
 - **Stages.** A form choice naming one stage two ways (``Trust grade / LED``)
   is that stage. ``Maybe`` is not a yes/no answer and is refused.
+- **MWRES links.** An events import sets the links of every event in the
+  file; an event whose set did not change gets the same links back.
 - **Batches.** Every successful import records a batch, even one that changed
   nothing. An update leaves the row's ``batch_id`` (the batch that inserted
   it) as it was, so undo can tell inserted rows from updated ones.
@@ -985,7 +990,8 @@ def _upsert_frames(conn: Connection, target: _Target, new: pd.DataFrame,
 def _upsert_staged(conn: Connection, target: _Target, new: pd.DataFrame,
                    batch_id: int) -> tuple[int, int, int]:
     """``_upsert`` for PostgreSQL: COPY ``new`` into a temporary staging table
-    (dropped at commit), then classify and write with set-based statements.
+    (dropped at commit, so once per table and transaction), then classify and
+    write with set-based statements.
 
     Same rules as ``_classify``: a row is updated when a compared value IS
     DISTINCT FROM the stored one (NULL equals NULL), and its previous values
