@@ -850,7 +850,7 @@ def _copy_rows(conn: Connection, table_name: str, columns: Sequence[str], data: 
     statement = f"COPY {_quote(conn, table_name)} ({names}) FROM STDIN"
     driver_error = conn.dialect.loaded_dbapi.Error
     try:
-        with conn.connection.cursor().copy(statement) as copy:
+        with conn.connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in zip(*data, strict=True):
                 copy.write_row(row)
     except driver_error as exc:
