@@ -11,6 +11,9 @@ Three steps, so that the CLI and a later "Data" page share one implementation:
    pseudonyms; never an email), with the problems and notices. It only reads
    the database, so it can drive a preview.
 3. ``commit_rows`` writes the rows in one transaction and records the batch.
+   On PostgreSQL the rows go through COPY into a temporary staging table and
+   are classified, recorded for undo and written by set-based statements;
+   SQLite compares them in pandas and writes with executemany.
 
 ``import_file`` composes them; ``undo_batch`` reverses a batch.
 
@@ -37,6 +40,8 @@ Decisions where the contract is silent:
   19 training regions; people's rows also accept OVS and UNK.
 - **Stages.** A form choice naming one stage two ways (``Trust grade / LED``)
   is that stage. ``Maybe`` is not a yes/no answer and is refused.
+- **MWRES links.** An events import sets the links of every event in the
+  file; an event whose set did not change gets the same links back.
 - **Batches.** Every successful import records a batch, even one that changed
   nothing. An update leaves the row's ``batch_id`` (the batch that inserted
   it) as it was, so undo can tell inserted rows from updated ones.
@@ -49,6 +54,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -60,9 +66,11 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pandas as pd
-from sqlalchemy import Date, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import (
+    ARRAY, Date, Engine, Integer, Table, any_, bindparam, delete, func, insert, select, text, update,
+)
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from data_access import models, normalise, reference
 from data_access.pseudonym import pseudonymise
@@ -755,19 +763,23 @@ def _check_duplicates(kind: str, rows: pd.DataFrame, work: _Preparation) -> tupl
 
 @dataclass(frozen=True)
 class _Target:
-    """A fact table as the writer sees it: natural key, compared values and the
-    column used to fetch candidate existing rows in bulk."""
+    """A table as the writer sees it: natural key, compared values, the column
+    used to fetch candidate existing rows in bulk and, for events, the link
+    table (with its column naming the row and the column naming the linked
+    id) whose set of ids per row is compared as ``MWRES_IDS``."""
 
     table: Table
     key: tuple[str, ...]
     values: tuple[str, ...]
     fetch_by: str
+    links: tuple[Table, str, str] | None = None
 
 
+MWRES_IDS = "mwres_indicator_ids"
 _TARGETS: dict[str, _Target] = {
     "events": _Target(models.Event.__table__, ("event_key",),
                       ("title", "event_type_id", "date", "delivery", "host_region_id", "capacity"),
-                      "event_key"),
+                      "event_key", (models.event_mwres, "event_id", "indicator_id")),
     "attendance": _Target(models.Attendance.__table__, ("event_id", "participant_id"),
                           ("attended", "region_id", "stage_id"), "event_id"),
     "feedback": _Target(models.Feedback.__table__, ("response_key",),
@@ -779,7 +791,7 @@ _TARGETS: dict[str, _Target] = {
     "benchmarks": _Target(models.Benchmark.__table__, ("year", "measure_id", "group_label", "source"),
                           ("numerator", "denominator"), "year"),
 }
-MWRES_IDS = "mwres_indicator_ids"
+_PARTICIPANTS = _Target(models.Participant.__table__, ("pseudonym",), (), "pseudonym")
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -792,7 +804,15 @@ def _ids(conn: Connection, table: Any, column: str) -> dict[Any, int]:
 
 
 def _ids_for(conn: Connection, table: Table, column: str, values: Iterable[Any]) -> dict[Any, int]:
+    """Return {value: id} for the rows of ``table`` whose ``column`` is one of ``values``."""
     wanted = list(values)
+    if conn.dialect.name == "postgresql":
+        # One array parameter: a national file names 100,000 participants,
+        # which would be over a hundred round trips in IN-list chunks.
+        column_type = table.c[column].type
+        query = select(table.c[column], table.c.id).where(
+            table.c[column] == any_(bindparam("wanted", wanted, type_=ARRAY(column_type))))
+        return dict(conn.execute(query).all())
     found: dict[Any, int] = {}
     for chunk in _chunks(wanted, IN_CHUNK):
         query = select(table.c[column], table.c.id).where(table.c[column].in_(chunk))
@@ -804,6 +824,10 @@ def _db_column(conn: Connection, table: Table, name: str, values: pd.Series) -> 
     """Return a column's values as DB-API parameters: native Python values,
     with dates as ISO text on SQLite (whose driver adapter is deprecated)."""
     out = values.astype(object).where(values.notna(), None).tolist()
+    if values.dtype.kind in "fO" and isinstance(table.c[name].type, Integer):
+        # Whole numbers with gaps arrive as floats; COPY's text format
+        # refuses "1.0" for an integer column.
+        out = [int(v) if isinstance(v, float) else v for v in out]
     if conn.dialect.name == "sqlite" and isinstance(table.c[name].type, Date):
         return [v.isoformat() if v is not None else None for v in out]
     return out
@@ -813,12 +837,37 @@ def _placeholder(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
+def _quote(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def _copy_rows(conn: Connection, table_name: str, columns: Sequence[str], data: Sequence[list[Any]]) -> None:
+    """Stream rows into ``table_name`` with PostgreSQL's COPY FROM STDIN, in
+    the connection's current transaction. ``data`` holds one list of native
+    values per column; psycopg escapes every value. A refused row raises
+    SQLAlchemy's ``DBAPIError`` subclass for the driver's error."""
+    names = ", ".join(_quote(conn, c) for c in columns)
+    statement = f"COPY {_quote(conn, table_name)} ({names}) FROM STDIN"
+    driver_error = conn.dialect.loaded_dbapi.Error
+    try:
+        with conn.connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in zip(*data, strict=True):
+                copy.write_row(row)
+    except driver_error as exc:
+        # Raised as SQLAlchemy raises a failed statement (IntegrityError,
+        # DataError, ...), which is what import_file turns into a refusal.
+        raise DBAPIError.instance(statement, None, exc, driver_error, dialect=conn.dialect) from exc
+
+
 def _insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
-    """Insert every row of ``frame`` (columns named as in ``table``) with the
-    driver's executemany, in chunks."""
+    """Insert every row of ``frame`` (columns named as in ``table``): COPY on
+    PostgreSQL, the driver's executemany in chunks elsewhere."""
     if frame.empty:
         return
     columns = list(frame.columns)
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table.name, columns, [_db_column(conn, table, c, frame[c]) for c in columns])
+        return
     marks = ", ".join([_placeholder(conn)] * len(columns))
     statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
     for start in range(0, len(frame), WRITE_CHUNK):
@@ -839,6 +888,8 @@ def _update_frame(conn: Connection, table: Table, frame: pd.DataFrame, columns: 
 
 
 def _fetch_existing(conn: Connection, target: _Target, new: pd.DataFrame) -> pd.DataFrame:
+    """Return the rows of ``target`` that may share a key with ``new``: ``id``,
+    key and value columns, and ``MWRES_IDS`` (sorted tuples) for a target with links."""
     table = target.table
     columns = ["id", *target.key, *target.values]
     wanted = new[target.fetch_by].drop_duplicates().tolist()
@@ -846,7 +897,16 @@ def _fetch_existing(conn: Connection, target: _Target, new: pd.DataFrame) -> pd.
     for chunk in _chunks(wanted, IN_CHUNK):
         found.extend(conn.execute(select(*(table.c[c] for c in columns))
                                   .where(table.c[target.fetch_by].in_(chunk))).all())
-    return pd.DataFrame([tuple(r) for r in found], columns=columns, dtype=object)
+    existing = pd.DataFrame([tuple(r) for r in found], columns=columns, dtype=object)
+    if target.links is not None:
+        links, owner, member = target.links
+        current: dict[int, list[int]] = {}
+        for chunk in _chunks(existing["id"].tolist(), IN_CHUNK):
+            for owner_id, member_id in conn.execute(
+                    select(links.c[owner], links.c[member]).where(links.c[owner].in_(chunk))):
+                current.setdefault(owner_id, []).append(member_id)
+        existing[MWRES_IDS] = [tuple(sorted(current.get(i, []))) for i in existing["id"]]
+    return existing
 
 
 def _differs(new: pd.Series, old: pd.Series) -> np.ndarray:
@@ -864,6 +924,11 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return None if _missing(value) else value
+
+
+def _compared(target: _Target) -> tuple[str, ...]:
+    """Return the columns whose change makes a row with a known key "updated"."""
+    return (*target.values, MWRES_IDS) if target.links is not None else target.values
 
 
 def _classify(target: _Target, new: pd.DataFrame, existing: pd.DataFrame,
@@ -887,15 +952,26 @@ def _classify(target: _Target, new: pd.DataFrame, existing: pd.DataFrame,
     return new[~found], matched[changed], matched[~changed]
 
 
-def _upsert(conn: Connection, target: _Target, new: pd.DataFrame, batch_id: int,
-            existing: pd.DataFrame | None = None,
-            extra: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Insert new keys and update changed rows of ``target``, recording the
-    previous values of each updated row. Returns (inserted rows, updated
-    rows, unchanged count)."""
-    if existing is None:
-        existing = _fetch_existing(conn, target, new)
-    to_insert, to_update, unchanged = _classify(target, new, existing, [*target.values, *extra])
+def _upsert(conn: Connection, target: _Target, new: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
+    """Insert new keys and update changed rows of ``target`` (and, for a
+    target with links, set each row's links to ``new[MWRES_IDS]``), recording
+    the previous values of each updated row. Returns the counts of rows
+    inserted, updated and unchanged."""
+    if conn.dialect.name == "postgresql":
+        counts = _upsert_staged(conn, target, new, batch_id)
+    else:
+        counts = _upsert_frames(conn, target, new, batch_id)
+    if target.links is not None:
+        _replace_links(conn, target, new)
+    return counts
+
+
+def _upsert_frames(conn: Connection, target: _Target, new: pd.DataFrame,
+                   batch_id: int) -> tuple[int, int, int]:
+    """``_upsert`` for SQLite: classify in pandas against the fetched rows,
+    then write with executemany."""
+    compared = _compared(target)
+    to_insert, to_update, unchanged = _classify(target, new, _fetch_existing(conn, target, new), compared)
     # In key order, the unique index (and indexes led by its first column)
     # grow at one end instead of being written all over: several times faster.
     ordered = to_insert[[*target.key, *target.values]].sort_values(list(target.key))
@@ -903,79 +979,127 @@ def _upsert(conn: Connection, target: _Target, new: pd.DataFrame, batch_id: int,
     _update_frame(conn, target.table, to_update, target.values)
     changes = [
         {"batch_id": batch_id, "table_name": target.table.name, "row_id": int(row["id"]),
-         "previous": {c: _json_value(row[f"{c}_old"]) for c in (*target.values, *extra)}}
+         "previous": {c: _json_value(row[f"{c}_old"]) for c in compared}}
         for row in to_update.to_dict("records")
     ]
     for chunk in _chunks(changes, WRITE_CHUNK):
         conn.execute(insert(models.ImportChange.__table__), list(chunk))
-    return to_insert, to_update, len(unchanged)
+    return len(to_insert), len(to_update), len(unchanged)
+
+
+def _upsert_staged(conn: Connection, target: _Target, new: pd.DataFrame,
+                   batch_id: int) -> tuple[int, int, int]:
+    """``_upsert`` for PostgreSQL: COPY ``new`` into a temporary staging table
+    (dropped at commit, so once per table and transaction), then classify and
+    write with set-based statements.
+
+    Same rules as ``_classify``: a row is updated when a compared value IS
+    DISTINCT FROM the stored one (NULL equals NULL), and its previous values
+    go to ``import_change`` as JSON (dates as ISO text, like ``_json_value``)."""
+    q = functools.partial(_quote, conn)
+    table, stage = q(target.table.name), q(f"import_stage_{target.table.name}")
+    staged = [*target.key, *target.values]
+    links_column = ""
+    current = {c: f"t.{q(c)}" for c in target.values}
+    if target.links is not None:
+        links, owner, member = target.links
+        links_column = f", NULL::integer[] AS {q(MWRES_IDS)}"
+        current[MWRES_IDS] = (f"ARRAY(SELECT l.{q(member)} FROM {q(links.name)} l "
+                              f"WHERE l.{q(owner)} = t.id ORDER BY l.{q(member)})")
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "
+                         f"SELECT {', '.join(map(q, staged))}{links_column} FROM {table} WITH NO DATA")
+    data = [_db_column(conn, target.table, c, new[c]) for c in staged]
+    if target.links is not None:
+        staged.append(MWRES_IDS)
+        data.append([list(ids) for ids in new[MWRES_IDS]])
+    _copy_rows(conn, f"import_stage_{target.table.name}", staged, data)
+    # Temporary tables are never analysed automatically; without row counts
+    # the planner may pick nested loops over a million staged rows.
+    conn.exec_driver_sql(f"ANALYZE {stage}")
+
+    same_key = " AND ".join(f"t.{q(c)} = s.{q(c)}" for c in target.key)
+    updated = 0
+    if current:
+        changed = " OR ".join(f"s.{q(c)} IS DISTINCT FROM {value}" for c, value in current.items())
+        previous = ", ".join(f"'{c}', {value}" for c, value in current.items())
+        conn.execute(text(
+            f"INSERT INTO {q(models.ImportChange.__tablename__)} (batch_id, table_name, row_id, previous) "
+            f"SELECT :batch_id, :table_name, t.id, json_build_object({previous}) "
+            f"FROM {stage} s JOIN {table} t ON {same_key} WHERE {changed} ORDER BY t.id"),
+            {"batch_id": batch_id, "table_name": target.table.name})
+        assignments = ", ".join(f"{q(c)} = s.{q(c)}" for c in target.values)
+        updated = conn.exec_driver_sql(
+            f"UPDATE {table} t SET {assignments} FROM {stage} s WHERE {same_key} AND ({changed})").rowcount
+    columns = ", ".join(q(c) for c in (*target.key, *target.values))
+    source = ", ".join(f"s.{q(c)}" for c in (*target.key, *target.values))
+    # Key order, as in _upsert_frames, keeps index insertions at one end.
+    inserted = conn.execute(text(
+        f"INSERT INTO {table} ({columns}, batch_id) SELECT {source}, :batch_id FROM {stage} s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same_key}) "
+        f"ORDER BY {', '.join(f's.{q(c)}' for c in target.key)}"), {"batch_id": batch_id}).rowcount
+    return inserted, updated, len(new) - inserted - updated
+
+
+def _replace_links(conn: Connection, target: _Target, new: pd.DataFrame) -> None:
+    """Set the links of every row in ``new`` to its ``MWRES_IDS``. Rows whose
+    links did not change get the same links back."""
+    links, owner, member = target.links
+    (key,) = target.key
+    ids = _ids_for(conn, target.table, key, new[key].tolist())
+    owners = [ids[k] for k in new[key]]
+    for chunk in _chunks(owners, IN_CHUNK):
+        conn.execute(delete(links).where(links.c[owner].in_(chunk)))
+    pairs = [(row_id, linked) for row_id, linked_ids in zip(owners, new[MWRES_IDS], strict=True)
+             for linked in linked_ids]
+    _insert_frame(conn, links, pd.DataFrame(pairs, columns=[owner, member], dtype=object))
 
 
 def _participant_ids(conn: Connection, pseudonyms: pd.Series, batch_id: int) -> dict[str, int]:
     """Return participant ids for the pseudonyms, creating the missing ones."""
-    table = models.Participant.__table__
     wanted = pseudonyms.dropna().unique().tolist()
-    ids = _ids_for(conn, table, "pseudonym", wanted)
-    missing = sorted(p for p in wanted if p not in ids)
-    created = pd.DataFrame({"pseudonym": pd.Series(missing, dtype=object), "batch_id": batch_id})
-    _insert_frame(conn, table, created)
-    ids.update(_ids_for(conn, table, "pseudonym", missing))
-    return ids
+    _upsert(conn, _PARTICIPANTS, pd.DataFrame({"pseudonym": pd.Series(wanted, dtype=object)}), batch_id)
+    return _ids_for(conn, _PARTICIPANTS.table, "pseudonym", wanted)
 
 
-def _map_nullable(values: pd.Series, ids: Mapping[Any, int]) -> pd.Series:
-    return pd.Series([None if _missing(v) else ids[v] for v in values], index=values.index, dtype=object)
+def _map_ids(values: pd.Series, ids: Mapping[Any, int]) -> pd.Series:
+    """Return the id of each value, None where it is missing or has no id.
+    Each distinct value is looked up once: Series.map converts a million
+    object cells for its hash join, which costs seconds."""
+    codes, uniques = pd.factorize(values)
+    found = np.array([ids.get(u) for u in uniques] + [None], dtype=object)
+    mapped = pd.Series(found[codes], index=values.index, dtype=object)
+    # Whole columns of ids as integers, so that writing them needs no per-value check.
+    return mapped.astype(np.int64) if mapped.notna().all() else mapped
 
 
 def _write_events(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
-    target = _TARGETS["events"]
     types = _ids(conn, models.EventType.__table__, "code")
     regions = _ids(conn, models.Region.__table__, "code")
     indicators = _ids(conn, models.MwresIndicator.__table__, "code")
     new = pd.DataFrame({
         "event_key": rows["event_id"].astype(object),
         "title": rows["title"].astype(object),
-        "event_type_id": rows["event_type"].map(types),
+        "event_type_id": _map_ids(rows["event_type"], types),
         "date": rows["date"],
         "delivery": rows["delivery"].astype(object),
-        "host_region_id": _map_nullable(rows["host_region"], regions),
+        "host_region_id": _map_ids(rows["host_region"], regions),
         "capacity": rows["capacity"],
         MWRES_IDS: [tuple(sorted(indicators[c] for c in codes)) for codes in rows["mwres_indicators"]],
     })
-    existing = _fetch_existing(conn, target, new)
-    links = models.event_mwres
-    current: dict[int, list[int]] = {}
-    for chunk in _chunks(existing["id"].tolist(), IN_CHUNK):
-        for event_id, indicator_id in conn.execute(
-                select(links.c.event_id, links.c.indicator_id).where(links.c.event_id.in_(chunk))):
-            current.setdefault(event_id, []).append(indicator_id)
-    existing[MWRES_IDS] = [tuple(sorted(current.get(i, []))) for i in existing["id"]]
-    inserted, updated, unchanged = _upsert(conn, target, new, batch_id, existing, extra=(MWRES_IDS,))
-    event_ids = _ids_for(conn, target.table, "event_key", inserted["event_key"].tolist())
-    replaced = updated["id"].astype(int).tolist()
-    for chunk in _chunks(replaced, IN_CHUNK):
-        conn.execute(delete(links).where(links.c.event_id.in_(chunk)))
-    link_rows = [{"event_id": event_ids[k], "indicator_id": i}
-                 for k, ids in zip(inserted["event_key"], inserted[MWRES_IDS], strict=True) for i in ids]
-    link_rows += [{"event_id": int(e), "indicator_id": i}
-                  for e, ids in zip(updated["id"], updated[MWRES_IDS], strict=True) for i in ids]
-    if link_rows:
-        conn.execute(insert(links), link_rows)
-    return len(inserted), len(updated), unchanged
+    return _upsert(conn, _TARGETS["events"], new, batch_id)
 
 
 def _write_attendance(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
     people = _participant_ids(conn, rows["pseudonym"], batch_id)
     events = _ids_for(conn, models.Event.__table__, "event_key", rows["event_id"].unique().tolist())
     new = pd.DataFrame({
-        "event_id": rows["event_id"].map(events),
-        "participant_id": rows["pseudonym"].map(people),
+        "event_id": _map_ids(rows["event_id"], events),
+        "participant_id": _map_ids(rows["pseudonym"], people),
         "attended": rows["attended"].astype(bool),
-        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
-        "stage_id": rows["stage"].map(_ids(conn, models.Stage.__table__, "code")),
+        "region_id": _map_ids(rows["region"], _ids(conn, models.Region.__table__, "code")),
+        "stage_id": _map_ids(rows["stage"], _ids(conn, models.Stage.__table__, "code")),
     })
-    inserted, updated, unchanged = _upsert(conn, _TARGETS["attendance"], new, batch_id)
-    return len(inserted), len(updated), unchanged
+    return _upsert(conn, _TARGETS["attendance"], new, batch_id)
 
 
 def _write_feedback(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
@@ -983,57 +1107,53 @@ def _write_feedback(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tupl
     events = _ids_for(conn, models.Event.__table__, "event_key", rows["event_id"].unique().tolist())
     new = pd.DataFrame({
         "response_key": rows["response_key"].astype(object),
-        "event_id": rows["event_id"].map(events),
+        "event_id": _map_ids(rows["event_id"], events),
         "rating": rows["rating"].astype(int),
         "submitted": rows["submitted"],
-        "participant_id": _map_nullable(rows["pseudonym"], people),
-        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
-        "stage_id": rows["stage"].map(_ids(conn, models.Stage.__table__, "code")),
+        "participant_id": _map_ids(rows["pseudonym"], people),
+        "region_id": _map_ids(rows["region"], _ids(conn, models.Region.__table__, "code")),
+        "stage_id": _map_ids(rows["stage"], _ids(conn, models.Stage.__table__, "code")),
         "would_recommend": rows["would_recommend"],
         "comments": rows["comments"],
     })
-    inserted, updated, unchanged = _upsert(conn, _TARGETS["feedback"], new, batch_id)
-    return len(inserted), len(updated), unchanged
+    return _upsert(conn, _TARGETS["feedback"], new, batch_id)
 
 
 def _write_reps(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
     new = pd.DataFrame({
         "name": rows["name"].astype(object),
-        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
+        "region_id": _map_ids(rows["region"], _ids(conn, models.Region.__table__, "code")),
         "start_date": rows["start_date"],
         "role": rows["role"].astype(object),
         "end_date": rows["end_date"],
     })
-    inserted, updated, unchanged = _upsert(conn, _TARGETS["reps"], new, batch_id)
-    return len(inserted), len(updated), unchanged
+    return _upsert(conn, _TARGETS["reps"], new, batch_id)
 
 
 def _write_outcomes(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
     people = _participant_ids(conn, rows["pseudonym"], batch_id)
     new = pd.DataFrame({
-        "participant_id": rows["pseudonym"].map(people),
-        "measure_id": rows["measure"].map(_ids(conn, models.OutcomeMeasure.__table__, "code")),
+        "participant_id": _map_ids(rows["pseudonym"], people),
+        "measure_id": _map_ids(rows["measure"], _ids(conn, models.OutcomeMeasure.__table__, "code")),
         "date": rows["date"],
         "result": rows["result"].astype(object),
         "flag": rows["flag"].astype(object),
-        "region_id": rows["region"].map(_ids(conn, models.Region.__table__, "code")),
-        "stage_id": rows["stage"].map(_ids(conn, models.Stage.__table__, "code")),
+        "region_id": _map_ids(rows["region"], _ids(conn, models.Region.__table__, "code")),
+        "stage_id": _map_ids(rows["stage"], _ids(conn, models.Stage.__table__, "code")),
     })
-    inserted, updated, unchanged = _upsert(conn, _TARGETS["outcomes"], new, batch_id)
-    return len(inserted), len(updated), unchanged
+    return _upsert(conn, _TARGETS["outcomes"], new, batch_id)
 
 
 def _write_benchmarks(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tuple[int, int, int]:
     new = pd.DataFrame({
         "year": rows["year"].astype(int),
-        "measure_id": rows["measure"].map(_ids(conn, models.OutcomeMeasure.__table__, "code")),
+        "measure_id": _map_ids(rows["measure"], _ids(conn, models.OutcomeMeasure.__table__, "code")),
         "group_label": rows["group"].astype(object),
         "source": rows["source"].astype(object),
         "numerator": rows["numerator"].astype(int),
         "denominator": rows["denominator"].astype(int),
     })
-    inserted, updated, unchanged = _upsert(conn, _TARGETS["benchmarks"], new, batch_id)
-    return len(inserted), len(updated), unchanged
+    return _upsert(conn, _TARGETS["benchmarks"], new, batch_id)
 
 
 _WRITERS: dict[str, Callable[[Connection, pd.DataFrame, int], tuple[int, int, int]]] = {
