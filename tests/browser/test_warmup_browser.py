@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 
 from data_access.db import make_engine
 from data_access.queries.meta import data_version
-from tests.browser.conftest import ROOT, _demo_database, _streamlit_server
+from benchmarks.database import ROOT
+from tests.browser.conftest import _demo_database, _streamlit_server
 from tests.browser.helpers import wait_for_app
 
 pytestmark = pytest.mark.browser
