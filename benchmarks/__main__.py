@@ -74,18 +74,19 @@ def run_suite(
         phase("server, browser and load")
         folder.mkdir(parents=True, exist_ok=True)
         log_path = folder / "streamlit-suite.log"
-        with browser.chromium() as chromium:
-            with browser.streamlit_server(url, log_path=folder / "streamlit-floor.log",
-                                          entry=browser.FLOOR_PAGE) as floor:
-                results["floor"] = browser.floor_first_chart(chromium, floor.base_url)
-            with browser.streamlit_server(url, log_path=log_path) as server:
+        with browser.streamlit_server(url, log_path=folder / "streamlit-floor.log",
+                                      entry=browser.FLOOR_PAGE) as floor, browser.chromium() as chromium:
+            results["floor"] = browser.floor_first_chart(chromium, floor.base_url)
+        with browser.streamlit_server(url, log_path=log_path) as server:
+            # The load run drives its own event loop, so Chromium's closes first.
+            with browser.chromium() as chromium:
                 results["browser"] = browser.overview_first_chart(chromium, server.base_url)
                 results["browser"]["after_import"] = browser.first_chart_after_import(
                     chromium, server, database_url=url, log_path=log_path)
-                if load_seconds:
-                    results["load"] = load.run_load(server.base_url, sessions=sessions, seconds=load_seconds,
-                                                    clients=load_clients)
-                results["server_peak_rss_mb"] = browser.peak_rss_of(server.pid)
+            if load_seconds:
+                results["load"] = load.run_load(server.base_url, sessions=sessions, seconds=load_seconds,
+                                                clients=load_clients)
+            results["server_peak_rss_mb"] = browser.peak_rss_of(server.pid)
         if load_seconds:
             team_log = folder / "streamlit-team.log"
             with browser.streamlit_server(url, log_path=team_log, processes=TEAM_PROCESSES) as team:
