@@ -349,9 +349,9 @@ def _parse_unique(raw: pd.Series, parse: Callable[[str], Any]) -> tuple[np.ndarr
     codes, uniques = pd.factorize(raw)
     values = np.empty(len(uniques), dtype=object)
     reasons = np.empty(len(uniques), dtype=object)
-    for i, text in enumerate(uniques):
+    for i, cell in enumerate(uniques):
         try:
-            values[i] = parse(text)
+            values[i] = parse(cell)
         except ValueError as exc:
             reasons[i] = str(exc)
     return values[codes], reasons[codes]
