@@ -11,10 +11,14 @@ APP_TIMEOUT_MS = 30_000
 
 
 def wait_for_app(page) -> None:
-    """Wait until the Streamlit app has rendered and its script is not running."""
+    """Wait until the Streamlit app's script is not running and every element
+    has drawn: a new browser loads each element's code on first use and shows
+    a skeleton (stSkeleton) until then, which can outlast a fast script run."""
     idle_app = '[data-testid="stApp"][data-test-script-state="notRunning"]'
     page.wait_for_selector(idle_app, timeout=APP_TIMEOUT_MS)
     page.wait_for_selector('[data-testid="stSidebar"]', timeout=APP_TIMEOUT_MS)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')",
+                           timeout=APP_TIMEOUT_MS)
 
 
 def sidebar_multiselect(page, label: str):

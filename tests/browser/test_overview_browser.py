@@ -80,6 +80,20 @@ def test_overview_has_no_serious_accessibility_violations(app_server, page):
     assert serious_accessibility_violations(page) == []
 
 
+def test_accessibility_scan_reports_a_lasting_violation(app_server, page):
+    """A scrollable region with nothing to focus, added to the page, is reported by the settled scan."""
+    page.goto(app_server + "/")
+    wait_for_app(page)
+    page.evaluate("""() => {
+        const region = document.createElement('div');
+        region.style.cssText = 'overflow: auto; height: 40px';
+        region.innerHTML = '<p>one</p><p>two</p><p>three</p><p>four</p><p>five</p>';
+        document.body.appendChild(region);
+    }""")
+    violations = serious_accessibility_violations(page)
+    assert any(line.startswith("scrollable-region-focusable (serious)") for line in violations), violations
+
+
 def test_chart_data_downloads_as_csv(app_server, page):
     """The data behind the reach chart downloads as CSV, written when the button is clicked."""
     page.goto(app_server + "/")
