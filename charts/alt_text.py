@@ -540,28 +540,86 @@ def key_message_regions_covered(df: pd.DataFrame) -> str:
 
 # Differential attainment
 
+# Columns the outcome frames carry on each benchmark row (see ``views.attainment.with_comparisons``):
+# the members-against-group test's name, its two-sided p-value and its verdict.
+TEST_COLUMN = "comparison_test"
+P_VALUE_COLUMN = "comparison_p_value"
+VERDICT_COLUMN = "comparison"
+SELF_SELECTION_NOTE = (
+    "Members chose to take part, so any difference is an association, not an effect of Soft Landing."
+)
 
-def _latest_rates(df: pd.DataFrame, *, min_cell: int) -> pd.DataFrame:
+
+def _p_text(p_value: float, *, alpha: float = 0.05) -> str:
+    """Return e.g. "p = 0.031", "p = 0.42" or "p < 0.001", never rounding a p below ``alpha`` up to it."""
+    if p_value < 0.001:
+        return "p < 0.001"
+    text = f"{p_value:.3f}" if p_value < 0.1 else f"{p_value:.2f}"
+    if p_value < alpha <= float(text):
+        return f"p < {alpha:g}"
+    return f"p = {text}"
+
+
+def _comparison_sentences(
+    df: pd.DataFrame, *, members: str, min_cell: int, name_test: bool
+) -> list[str]:
+    """Return, for the first measure in ``df`` whose members' rate may be shown, the members' rate
+    with its 95% interval and n in the latest such year, then one sentence per benchmark group that
+    year (rate, n and the test's verdict), then the self-selection caveat; [] when no members' rate
+    may be shown."""
     shown = df[shown_rates(df, min_cell=min_cell)]
-    if shown.empty:
-        return shown
-    latest = shown["training_year_label"].astype(str).max()
-    return shown[shown["training_year_label"].astype(str) == latest]
+    ours = shown[shown["group"].astype(str) == members]
+    if ours.empty:
+        return []
+    measure = ours["measure_label"].iloc[0]
+    ours = ours[ours["measure_label"] == measure]
+    ours = ours.assign(_year=ours["training_year_label"].astype(str)).sort_values("_year", kind="stable")
+    latest = ours.iloc[-1]
+    year = latest["_year"]
+    sentences = [
+        f"{measure}, {year}: members {format_percent(latest['rate'])} (95% CI "
+        f"{format_percent(latest['ci_low'])} to {format_percent(latest['ci_high'])}, n = {_n(latest['n'])})."
+    ]
+    others = shown[
+        (shown["measure_label"] == measure)
+        & (shown["training_year_label"].astype(str) == year)
+        & (shown["group"].astype(str) != members)
+        & shown[VERDICT_COLUMN].notna()
+    ]
+    if others.empty:
+        return [*sentences, f"No national benchmark for {year}."]
+    for _, other in others.iterrows():
+        p_value = _p_text(float(other[P_VALUE_COLUMN]))
+        evidence = f"{other[TEST_COLUMN]}, {p_value}" if name_test else p_value
+        verdict = str(other[VERDICT_COLUMN])
+        finding = (
+            "the data cannot tell them apart" if verdict == "cannot tell" else f"members {verdict}"
+        )
+        sentences.append(
+            f"Against {other['group']} in {year} ({format_percent(other['rate'])}, n = {_n(other['n'])}): "
+            f"{finding} ({evidence})."
+        )
+    return [*sentences, SELF_SELECTION_NOTE]
 
 
-def alt_text_outcome_rates(df: pd.DataFrame, *, min_cell: int = 5) -> str:
-    """Return alt text for ``outcome_rates_chart``."""
+def alt_text_outcome_rates(df: pd.DataFrame, *, min_cell: int = 5, members_group: str | None = None) -> str:
+    """Return alt text for ``outcome_rates_chart``: the chart, then for each measure the members'
+    latest rate with its interval and n against each benchmark group that year, naming the test.
+
+    ``members_group`` names the members' group (default: the frame's first group).
+    """
     df = _check(df, NO_OUTCOMES)
+    members = members_group or str(df["group"].iloc[0])
     years = df["training_year_label"].astype(str)
     groups = list(dict.fromkeys(df["group"].astype(str)))
     text = (
         f"Dot chart with 95% intervals of outcome rates by training year, {years.min()} to {years.max()}, "
         f"for {', '.join(groups)}."
     )
-    latest = _latest_rates(df, min_cell=min_cell)
-    for measure, part in latest.groupby("measure_label", sort=False):
-        rates = "; ".join(f"{row['group']} {format_percent(row['rate'])}" for _, row in part.iterrows())
-        text += f" {measure}, {part['training_year_label'].iloc[0]}: {rates}."
+    for measure in dict.fromkeys(df["measure_label"]):
+        part = df[df["measure_label"] == measure]
+        sentences = _comparison_sentences(part, members=members, min_cell=min_cell, name_test=True)
+        text += " " + (" ".join(sentences) if sentences else f"{measure}: members' rates withheld.")
     gone = int((~shown_rates(df, min_cell=min_cell)).sum())
     if gone:
         text += f" {gone} rate{'s' if gone != 1 else ''} not shown (n<{min_cell} or withheld)."
@@ -571,30 +629,20 @@ def alt_text_outcome_rates(df: pd.DataFrame, *, min_cell: int = 5) -> str:
 def key_message_outcome_rates(
     df: pd.DataFrame, *, min_cell: int = 5, members_group: str | None = None
 ) -> str:
-    """Return the gap between members and the first benchmark group in the latest year, in percentage points.
+    """Return the point of ``outcome_rates_chart``: the members' latest rate with its 95% interval
+    and n, and against each benchmark group that year its rate, n and whether a two-sided test at
+    5% calls the members higher, lower or cannot tell them apart, with the self-selection caveat.
 
+    Only the first measure with a members' rate that may be shown is described; when there is
+    none the message says the members' rates are withheld, and compares nothing.
     ``members_group`` names the members' group (default: the frame's first group).
     """
     df = _check(df, NO_OUTCOMES)
     members = members_group or str(df["group"].iloc[0])
-    latest = _latest_rates(df, min_cell=min_cell)
-    for measure, part in latest.groupby("measure_label", sort=False):
-        ours = part[part["group"].astype(str) == members]
-        others = part[part["group"].astype(str) != members]
-        if ours.empty:
-            continue
-        year = part["training_year_label"].iloc[0]
-        rate = float(ours["rate"].iloc[0])
-        if others.empty:
-            return f"{members}: {measure} rate {format_percent(rate)} in {year}"
-        other = others.iloc[0]
-        gap = (rate - float(other["rate"])) * 100
-        side = "above" if gap > 0 else "below" if gap < 0 else "level with"
-        distance = f"{abs(gap):.0f} percentage points " if gap else ""
-        return (
-            f"{members}: {measure} rate {format_percent(rate)} in {year}, {distance}{side} {other['group']}"
-        )
-    return "Outcome rates by training year"
+    sentences = _comparison_sentences(df, members=members, min_cell=min_cell, name_test=False)
+    if not sentences:
+        return f"{df['measure_label'].iloc[0]}: members' rates withheld for these filters (too few results)"
+    return " ".join(sentences)
 
 
 def _band(band: str) -> str:

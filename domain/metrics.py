@@ -12,11 +12,13 @@ from typing import Literal
 
 import pandas as pd
 
-Unit = Literal["count", "fraction", "percent", "rating", "regions"]
+from domain.compare import COMPARISON_RULE
+
+Unit = Literal["count", "fraction", "percent", "points", "rating", "regions"]
 Direction = Literal["up", "down", "neutral"]
 SuppressionKind = Literal["count", "rate", "none"]
 
-UNITS: frozenset[str] = frozenset({"count", "fraction", "percent", "rating", "regions"})
+UNITS: frozenset[str] = frozenset({"count", "fraction", "percent", "points", "rating", "regions"})
 DIRECTIONS: frozenset[str] = frozenset({"up", "down", "neutral"})
 SUPPRESSION_KINDS: frozenset[str] = frozenset({"count", "rate", "none"})
 
@@ -76,8 +78,9 @@ def format_value(value: float | int | None, *, unit: str, decimals: int = 0) -> 
     """Return ``value`` as display text in ``unit``, or "–" when it is None or NaN.
 
     Counts and regions get thousands separators; fractions (0–1) and
-    percents (0–100) both display as a percentage such as "83%"; ratings as
-    a plain number with ``decimals`` places.
+    percents (0–100) both display as a percentage such as "83%"; points (a
+    difference of two percentages) as "-15 percentage points"; ratings as a
+    plain number with ``decimals`` places.
     """
     if unit not in UNITS:
         raise ValueError(f"unit {unit!r} is not one of {sorted(UNITS)}")
@@ -89,6 +92,8 @@ def format_value(value: float | int | None, *, unit: str, decimals: int = 0) -> 
         return f"{100 * value:.{decimals}f}%"
     if unit == "percent":
         return f"{value:.{decimals}f}%"
+    if unit == "points":
+        return f"{value:.{decimals}f} percentage points"
     return f"{value:.{decimals}f}"
 
 
@@ -279,6 +284,18 @@ _ENTRIES: tuple[Metric, ...] = (
         suppression="rate",
         denominator_id="outcome_results",
         decimals=1,
+    ),
+    Metric(
+        id="benchmark_gap",
+        label="Gap to a benchmark group",
+        definition=(
+            "Members' outcome rate minus a national benchmark group's rate for the same measure and "
+            "training year, in percentage points. " + COMPARISON_RULE
+        ),
+        unit="points",
+        direction="neutral",
+        suppression="rate",
+        denominator_id="outcome_results",
     ),
     Metric(
         id="monthly_attendances",

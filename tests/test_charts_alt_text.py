@@ -206,23 +206,57 @@ def test_regions_covered_key_message_gives_trend():
     )
 
 
-def test_outcome_key_message_gives_gap_in_points():
-    """The outcome key message gives the members' latest rate and the gap to a benchmark in points."""
-    frame = pd.DataFrame(
+def outcome_frame(verdict: str, p_value: float) -> pd.DataFrame:
+    """Members 61% of 72 against IMGs 47% of 3,200 in 2024/25, with the given test result on the IMGs row."""
+    return pd.DataFrame(
         {
             "training_year_label": ["2024/25", "2024/25"],
-            "measure_label": ["MRCPCH FOP"] * 2,
+            "measure_label": ["MRCPCH FOP pass rate"] * 2,
             "group": ["Members", "IMGs"],
             "rate": [0.61, 0.47],
-            "ci_low": [0.5, 0.45],
-            "ci_high": [0.7, 0.49],
+            "ci_low": [0.497, 0.45],
+            "ci_high": [0.714, 0.49],
             "n": [72, 3200],
+            "comparison_test": [None, "two-proportion z-test"],
+            "comparison_p_value": [float("nan"), p_value],
+            "comparison": [None, verdict],
         }
     )
-    assert alt_text.key_message_outcome_rates(frame) == (
-        "Members: MRCPCH FOP rate 61% in 2024/25, 14 percentage points above IMGs"
+
+
+def test_outcome_key_message_gives_interval_n_verdict_and_caveat():
+    """The outcome key message gives the members' rate with interval and n, the group's rate and n
+    in the same year, the verdict with its p-value, and says members chose to take part."""
+    assert alt_text.key_message_outcome_rates(outcome_frame("higher", 0.0213)) == (
+        "MRCPCH FOP pass rate, 2024/25: members 61% (95% CI 50% to 71%, n = 72). "
+        "Against IMGs in 2024/25 (47%, n = 3,200): members higher (p = 0.021). "
+        "Members chose to take part, so any difference is an association, not an effect of Soft Landing."
     )
-    assert "MRCPCH FOP, 2024/25: Members 61%; IMGs 47%" in alt_text.alt_text_outcome_rates(frame)
+
+
+def test_outcome_key_message_says_cannot_tell_rather_than_a_gap():
+    """Without a verdict of higher or lower the message says the data cannot tell the groups apart."""
+    message = alt_text.key_message_outcome_rates(outcome_frame("cannot tell", 0.31))
+    assert "Against IMGs in 2024/25 (47%, n = 3,200): the data cannot tell them apart (p = 0.31)." in message
+    assert "higher" not in message and "lower" not in message and "above" not in message
+
+
+def test_outcome_p_value_is_never_rounded_up_to_the_level():
+    """p = 0.04996 reads "p < 0.05" beside "higher", not "p = 0.050"."""
+    assert "members higher (p < 0.05)" in alt_text.key_message_outcome_rates(outcome_frame("higher", 0.04996))
+
+
+def test_outcome_alt_text_names_the_test():
+    """The alt text carries the comparison and names the test."""
+    assert "members higher (two-proportion z-test, p < 0.001)" in alt_text.alt_text_outcome_rates(
+        outcome_frame("higher", 0.0004)
+    )
+
+
+def test_outcome_key_message_without_a_same_year_benchmark():
+    """A year with no benchmark group is said so, and nothing is compared."""
+    frame = outcome_frame("higher", 0.02).iloc[[0]]
+    assert alt_text.key_message_outcome_rates(frame).endswith("No national benchmark for 2024/25.")
 
 
 def test_engagement_texts_say_association():

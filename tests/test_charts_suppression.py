@@ -251,7 +251,12 @@ CASES = [
         "outcomes",
         outcome_rates_chart,
         _rates(
-            training_year_label=["2024/25"] * 3, measure_label=["FOP"] * 3, group=["Members", "IMGs", "UK"]
+            training_year_label=["2024/25"] * 3,
+            measure_label=["FOP"] * 3,
+            group=["Members", "IMGs", "UK"],
+            comparison_test=[None, "two-proportion z-test", "two-proportion z-test"],
+            comparison_p_value=[np.nan, 0.01, 0.2],
+            comparison=[None, "lower", "cannot tell"],
         ),
         0,
         "n",

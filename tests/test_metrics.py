@@ -111,6 +111,18 @@ def test_percent_format_shows_percentage():
     assert metric("pct_excellent").format(83.44) == "83.4%"
 
 
+def test_points_format_names_percentage_points():
+    """A gap between two rates reads in percentage points, not as a percentage."""
+    assert metric("benchmark_gap").format(-15.2) == "-15 percentage points"
+
+
+def test_benchmark_gap_names_the_test_and_the_caveat():
+    """The one definition of a members-against-benchmark comparison names both tests and self-selection."""
+    definition = metric("benchmark_gap").definition
+    assert "Fisher's exact test" in definition and "two-proportion z-test" in definition
+    assert "self-selected" in definition and "not an effect of Soft Landing" in definition
+
+
 def test_rating_format_has_two_decimals():
     """Mean rating shows two decimals."""
     assert metric("mean_rating").format(4.714) == "4.71"

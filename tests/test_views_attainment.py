@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert
 
+from charts.alt_text import P_VALUE_COLUMN, TEST_COLUMN, VERDICT_COLUMN
 from charts.attainment import NO_MWRES, NO_OUTCOMES
 from data_access.filters import Filters
 from data_access.models import Benchmark, OutcomeMeasure
@@ -23,9 +24,8 @@ from views.attainment import (
     OUTCOME_VIEWS,
     ENGAGEMENT_VIEWS,
     combine_with_benchmarks,
-    outcome_key_message,
     outcome_rates_with_benchmarks,
-    with_gaps,
+    with_comparisons,
     with_rates,
 )
 from views.base import prepare_view
@@ -118,11 +118,35 @@ def test_combined_frame_is_empty_without_members():
 
 def test_gap_is_members_minus_group_in_percentage_points():
     """Members 60% against IMGs 45% and UK graduates 75% gives +15 and -15 points."""
-    table = with_gaps(with_rates(combine_with_benchmarks(FOP_MEMBERS, FOP_BENCHMARKS)))
+    table = with_comparisons(with_rates(combine_with_benchmarks(FOP_MEMBERS, FOP_BENCHMARKS)))
     gaps = table.set_index(["group", "training_year_label"])[GAP_COLUMN]
     assert gaps[("IMGs", "2024/25")] == pytest.approx(15.0)
     assert gaps[("UK graduates", "2024/25")] == pytest.approx(-15.0)
     assert pd.isna(gaps[(MEMBERS_GROUP, "2024/25")])
+
+
+def test_members_are_tested_against_each_group_of_the_same_year():
+    """30/50 against 450/1000 and 750/1000, pooled z by hand: pooled 480/1050, SE 0.072190,
+    z = 2.0778, p = 0.0377 ("higher"); pooled 780/1050, SE 0.063336, z = -2.3683, p = 0.0179 ("lower")."""
+    table = fop_table()
+    imgs, uk = table.loc[("IMGs", "2024/25")], table.loc[("UK graduates", "2024/25")]
+    assert (imgs[TEST_COLUMN], imgs[VERDICT_COLUMN]) == ("two-proportion z-test", "higher")
+    assert imgs[P_VALUE_COLUMN] == pytest.approx(0.0377, abs=5e-5)
+    assert (uk[TEST_COLUMN], uk[VERDICT_COLUMN]) == ("two-proportion z-test", "lower")
+    assert uk[P_VALUE_COLUMN] == pytest.approx(0.0179, abs=5e-5)
+    assert table.loc[table["group"] == MEMBERS_GROUP, VERDICT_COLUMN].isna().all()
+
+
+def test_close_rates_cannot_be_told_apart():
+    """30/50 against 270/500 by hand: pooled 300/550, SE 0.073855, z = 0.8124, p = 0.4166: "cannot tell"."""
+    close = combine_with_benchmarks(FOP_MEMBERS, benchmarks((2024, "mrcpch_fop", "IMGs", 270, 500)))
+    prepared = prepare_view(FOP_VIEW, close, min_cell=5, data_as_of=AS_OF)
+    imgs = prepared.table.set_index("group").loc["IMGs"]
+    assert imgs[VERDICT_COLUMN] == "cannot tell"
+    assert imgs[P_VALUE_COLUMN] == pytest.approx(0.4166, abs=5e-5)
+    assert "Against IMGs in 2024/25 (54%, n = 500): the data cannot tell them apart (p = 0.42)." in (
+        prepared.key_message
+    )
 
 
 def test_rates_carry_wilson_intervals():
@@ -140,6 +164,7 @@ def test_small_n_hides_rate_interval_and_gap():
     table = fop_table(member_rows=small)
     assert table.loc[(MEMBERS_GROUP, "2024/25"), ["rate", "ci_low", "ci_high"]].isna().all()
     assert pd.isna(table.loc[("IMGs", "2024/25"), GAP_COLUMN])
+    assert pd.isna(table.loc[("IMGs", "2024/25"), VERDICT_COLUMN])
 
 
 def test_small_event_count_hides_the_rate_too():
@@ -183,21 +208,49 @@ def test_view_keeps_only_its_measure():
     assert prepared.caption.startswith("n = 60 members' results")
 
 
-def test_key_message_states_rate_and_gaps():
-    """The title gives the members' latest rate and the gap to each benchmark group."""
+def test_key_message_states_interval_n_benchmarks_test_and_caveat():
+    """The title gives the members' latest rate with its Wilson interval (30/50: 46% to 72%) and n,
+    each same-year group's rate and n with the test's verdict, and the self-selection caveat."""
     prepared = prepare_view(
         FOP_VIEW, combine_with_benchmarks(FOP_MEMBERS, FOP_BENCHMARKS), min_cell=5, data_as_of=AS_OF
     )
     assert prepared.key_message == (
-        "Members' MRCPCH Foundation of Practice pass rate was 60% in 2024/25, "
-        "15 percentage points above IMGs and 15 percentage points below UK graduates"
+        "MRCPCH Foundation of Practice pass rate, 2024/25: members 60% (95% CI 46% to 72%, n = 50). "
+        "Against IMGs in 2024/25 (45%, n = 1,000): members higher (p = 0.038). "
+        "Against UK graduates in 2024/25 (75%, n = 1,000): members lower (p = 0.018). "
+        "Members chose to take part, so any difference is an association, not an effect of Soft Landing."
     )
 
 
-def test_key_message_when_every_members_rate_is_withheld():
-    """With every members' rate hidden the title says so rather than quoting a benchmark."""
-    table = fop_table(member_rows=members(("mrcpch_fop", 2024, 3, 2)))
-    assert "withheld" in outcome_key_message(table, min_cell=5)
+def test_alt_text_names_the_test():
+    """The chart description carries the same comparison and names the test used."""
+    prepared = prepare_view(
+        FOP_VIEW, combine_with_benchmarks(FOP_MEMBERS, FOP_BENCHMARKS), min_cell=5, data_as_of=AS_OF
+    )
+    assert "Against IMGs in 2024/25 (45%, n = 1,000): members higher (two-proportion z-test, p = 0.038)." in (
+        prepared.alt_text
+    )
+    assert "not an effect of Soft Landing" in prepared.alt_text
+
+
+def test_members_below_the_threshold_are_withheld_and_compared_with_nothing():
+    """3 members' results (n below 5): the title says withheld and states no benchmark or verdict."""
+    rows = combine_with_benchmarks(members(("mrcpch_fop", 2024, 3, 2)), FOP_BENCHMARKS)
+    message = prepare_view(FOP_VIEW, rows, min_cell=5, data_as_of=AS_OF).key_message
+    assert message == (
+        "MRCPCH Foundation of Practice pass rate: members' rates withheld for these filters (too few results)"
+    )
+
+
+def test_internal_view_compares_small_groups_exactly():
+    """In the internal view 3 of 3 members against IMGs 450/1000 expect 1.35 passes, so Fisher's
+    exact test: with 453 passes in 1,003 results, P(3 of 3) = (453 × 452 × 451) / (1003 × 1002 × 1001)
+    = 0.0918, and no other table is as unlikely, so p = 0.0918: "cannot tell"."""
+    rows = combine_with_benchmarks(members(("mrcpch_fop", 2024, 3, 3)), FOP_BENCHMARKS)
+    table = prepare_view(FOP_VIEW, rows, min_cell=None, data_as_of=AS_OF).table.set_index("group")
+    assert table.loc["IMGs", TEST_COLUMN] == "Fisher's exact test"
+    assert table.loc["IMGs", P_VALUE_COLUMN] == pytest.approx(0.0918, abs=5e-5)
+    assert table.loc["IMGs", VERDICT_COLUMN] == "cannot tell"
 
 
 def test_outcome_view_empty_state():

@@ -15,6 +15,7 @@ UNIT_NAMES: dict[str, str] = {
     "count": "Count",
     "fraction": "Percentage",
     "percent": "Percentage",
+    "points": "Percentage points",
     "rating": "Rating (1–5)",
     "regions": "Regions",
 }

@@ -38,6 +38,7 @@ from data_access.filters import Filters
 from data_access.periods import training_year_label
 from data_access.queries import attainment
 from data_access.reference import OUTCOME_MEASURES
+from domain.compare import Comparison, compare_proportions
 from domain.intervals import wilson_columns
 from domain.suppression import SECONDARY_SUFFIX, SUPPRESSED_SUFFIX
 from views.base import ChartView
@@ -147,53 +148,59 @@ def with_rates(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def with_gaps(table: pd.DataFrame) -> pd.DataFrame:
-    """Return ``table`` with ``members_minus_group_pp``: on each benchmark row,
-    the members' rate minus that group's rate in the same measure and
-    training year, in percentage points; NaN on members' rows and where
-    either rate is missing or hidden."""
+def with_comparisons(table: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` with, on each benchmark row, the members' rate in the
+    same measure and training year set against that group's:
+
+    * ``members_minus_group_pp``: members' rate minus the group's, in
+      percentage points;
+    * ``comparison_test``, ``comparison_p_value`` (two-sided, 0-1) and
+      ``comparison`` ("higher", "lower" or "cannot tell", said of the
+      members) from ``domain.compare.compare_proportions`` at the 5% level.
+
+    All are empty on members' rows and wherever a count on either side is
+    missing or hidden, so nothing is compared with a withheld number.
+    """
+    out = table.copy()
     ours = (table["group"] == MEMBERS_GROUP).to_numpy()
     keys = pd.MultiIndex.from_frame(table[["measure", "training_year"]])
-    members_rate = pd.Series(table["rate"].to_numpy()[ours], index=keys[ours])
-    gap = (members_rate.reindex(keys).to_numpy() - table["rate"].to_numpy()) * 100
-    out = table.copy()
+    members = table.loc[ours, ["rate", "events", "n"]].set_axis(keys[ours])
+    paired = members.reindex(keys)
+    gap = (paired["rate"].to_numpy() - table["rate"].to_numpy()) * 100
     out[GAP_COLUMN] = np.where(ours, np.nan, gap)
+    results = [
+        _compare(members_events, members_n, group_events, group_n) if not mine else None
+        for mine, members_events, members_n, group_events, group_n in zip(
+            ours, paired["events"], paired["n"], table["events"], table["n"], strict=True
+        )
+    ]
+    out[alt_text.TEST_COLUMN] = pd.Series(
+        [None if result is None else result.method for result in results], index=out.index, dtype="object"
+    )
+    out[alt_text.P_VALUE_COLUMN] = [np.nan if result is None else result.p_value for result in results]
+    out[alt_text.VERDICT_COLUMN] = pd.Series(
+        [None if result is None else result.verdict for result in results], index=out.index, dtype="object"
+    )
     return out
+
+
+def _compare(members_events, members_n, group_events, group_n) -> Comparison | None:
+    counts = pd.to_numeric(pd.Series([members_events, members_n, group_events, group_n]), errors="coerce")
+    if counts.isna().any() or counts.iloc[1] < 1 or counts.iloc[3] < 1:
+        return None
+    events_a, n_a, events_b, n_b = (int(count) for count in counts)
+    return compare_proportions(events_a=events_a, n_a=n_a, events_b=events_b, n_b=n_b)
 
 
 def rates_and_gaps_for_measure(table: pd.DataFrame, *, measure: str, rate_words: str) -> pd.DataFrame:
     """Return the rows of ``measure`` from a suppressed combined table, with
-    rates, Wilson intervals and gaps added (see ``with_rates`` and
-    ``with_gaps``) and ``rate_words`` appended to the measure label, so
-    that charts and titles say which rate it is ("ARCP unsatisfactory
-    outcome rate", not "ARCP")."""
+    rates, Wilson intervals, gaps and tests against each benchmark group
+    added (see ``with_rates`` and ``with_comparisons``) and ``rate_words``
+    appended to the measure label, so that charts and titles say which rate
+    it is ("ARCP unsatisfactory outcome rate", not "ARCP")."""
     rows = table[table["measure"] == measure].reset_index(drop=True)
     rows = rows.assign(measure_label=rows["measure_label"].astype(str) + " " + rate_words)
-    return with_gaps(with_rates(rows))
-
-
-def outcome_key_message(df: pd.DataFrame, *, min_cell: int = 5) -> str:
-    """Return the point of one measure's outcome chart in one sentence: the
-    members' rate in the latest training year where it can be shown, and
-    its gap in percentage points to each benchmark group that year."""
-    measure = str(df["measure_label"].iloc[0])
-    ours = df[(df["group"] == MEMBERS_GROUP) & shown_rates(df, min_cell=min_cell)]
-    if ours.empty:
-        return f"{measure}: members' rates withheld for these filters (too few results)"
-    latest = ours.loc[ours["training_year"].idxmax()]
-    message = f"Members' {measure} was {format_percent(latest['rate'])} in {latest['training_year_label']}"
-    others = df[
-        (df["group"] != MEMBERS_GROUP)
-        & (df["training_year"] == latest["training_year"])
-        & df[GAP_COLUMN].notna()
-    ]
-    gaps = [
-        f"{abs(gap):.0f} percentage points {'above' if gap > 0 else 'below'} {group}"
-        if round(abs(gap)) > 0
-        else f"level with {group}"
-        for group, gap in zip(others["group"], others[GAP_COLUMN])
-    ]
-    return message + (f", {' and '.join(gaps)}" if gaps else "")
+    return with_comparisons(with_rates(rows))
 
 
 def members_results(rows: pd.DataFrame, *, measure: str) -> int:
@@ -232,15 +239,15 @@ def _outcome_view(code: str, label: str, category: str) -> ChartView:
         title=title,
         query=outcome_rates_with_benchmarks,
         build=partial(outcome_rates_chart, title=CHART_TITLE),
-        alt_text=alt_text.alt_text_outcome_rates,
-        key_message=outcome_key_message,
+        alt_text=partial(alt_text.alt_text_outcome_rates, members_group=MEMBERS_GROUP),
+        key_message=partial(alt_text.key_message_outcome_rates, members_group=MEMBERS_GROUP),
         empty_message=NO_OUTCOMES,
         counts=("n", "events"),
         group_by=("group", "measure"),
         derive=partial(rates_and_gaps_for_measure, measure=code, rate_words=RATE_WORDS[category]),
         n_of=partial(members_results, measure=code),
         n_unit="members' results",
-        metric_ids=(RATE_METRICS[category], "outcome_results"),
+        metric_ids=(RATE_METRICS[category], "outcome_results", "benchmark_gap"),
         table_columns=(
             "measure_label",
             "training_year_label",
@@ -251,6 +258,9 @@ def _outcome_view(code: str, label: str, category: str) -> ChartView:
             "ci_low",
             "ci_high",
             GAP_COLUMN,
+            alt_text.TEST_COLUMN,
+            alt_text.P_VALUE_COLUMN,
+            alt_text.VERDICT_COLUMN,
             "source",
         ),
     )
