@@ -9,6 +9,7 @@ import streamlit as st
 from charts.cartogram import CARTOGRAM_CREDIT
 from data_access.config import ConfigError, min_cell
 from data_access.queries import meta
+from domain.compare import COMPARISON_RULE
 from domain.metrics import ARCP_GROUPING, COUNTING_RULES
 from domain.suppression import suppression_note
 from ui.cache import cached_lookup
@@ -73,6 +74,7 @@ st.markdown(
     "**Intervals.** Rates come with a 95% Wilson score interval, which stays within 0–100% and behaves "
     "well for small groups."
 )
+st.markdown(f"**Comparisons with benchmarks.** {COMPARISON_RULE}")
 
 st.header("Maps and indicator labels", anchor="labels", divider="blue")
 st.markdown(

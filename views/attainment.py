@@ -82,7 +82,11 @@ MWRES_LABEL_CAVEAT = (
 BENCHMARK_NOTE = (
     "National benchmark groups come from the benchmarks table (published figures, e.g. GMC progression "
     "reports) and are not affected by the filters. A benchmark year is read as the training year starting "
-    "in that year. The gap is the members' rate minus the group's rate, in percentage points."
+    "in that year, and members are compared only with a group's figure for the same measure and training "
+    "year. The gap is the members' rate minus the group's rate, in percentage points; members are called "
+    "higher or lower only when a two-sided test at the 5% level says the difference is unlikely to be "
+    "chance (see About the data). Members chose to take part (a self-selected group), so a difference is "
+    "an association, not an effect of Soft Landing."
 )
 
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from charts.attainment import NO_OUTCOMES
 from data_access.filters import Filters
 from data_access.models import Benchmark, OutcomeMeasure
-from data_access.periods import training_year_of
+from data_access.periods import training_year_label, training_year_of
 from domain.metrics import METRICS
 from domain.periods import preset_range
 from tests.apptest.support import ROOT, RUN_TIMEOUT_SECONDS
@@ -154,10 +154,14 @@ def test_attainment_page_runs_with_charts_and_empty_states(outcome_db):
 
 
 def test_attainment_title_matches_the_query(outcome_db):
-    """The FOP title states the members' rate and gap computed from the queries."""
+    """The FOP title states the members' rate (8 of 11) with interval and n, the IMG benchmark of the
+    same year, the test's verdict and the self-selection caveat, as computed from the queries."""
     at = open_page(ATTAINMENT_PAGE)
     expected = fop_key_message(outcome_db, default_filters())
-    assert expected.startswith("Members' MRCPCH Foundation of Practice pass rate was 73%")
+    year = training_year_label(training_year_of(dt.date.today() - dt.timedelta(days=30)))
+    assert expected.startswith(f"MRCPCH Foundation of Practice pass rate, {year}: members 73% (95% CI ")
+    assert f"n = 11). Against IMGs in {year} (45%, n = 1,000): the data cannot tell them apart" in expected
+    assert expected.endswith("an association, not an effect of Soft Landing.")
     assert expected in subheaders(at)
 
 
@@ -198,6 +202,16 @@ def test_about_page_lists_every_metric_and_import(outcome_db):
     history = next(frame.value for frame in at.dataframe if "File" in frame.value.columns)
     assert list(definitions["Figure"]) == [entry.label for entry in METRICS.values()]
     assert "factory-outcomes.csv" in set(history["File"])
+
+
+def test_about_page_names_the_benchmark_comparison_test(outcome_db):
+    """About the data says which test decides "higher" or "lower" against a benchmark."""
+    at = open_page(ABOUT_PAGE)
+    assert any(
+        "Fisher's exact test" in block.value and "two-proportion z-test" in block.value
+        and "self-selected" in block.value
+        for block in at.markdown
+    )
 
 
 def test_internal_view_shows_exact_small_reach(outcome_db):
