@@ -45,9 +45,11 @@ CHART_TYPES = {
     "line_markers": XL_CHART_TYPE.LINE_MARKERS,
 }
 SPC_NUMBER_FORMATS = {"percent": "0.0\"%\"", "count": "#,##0"}
-# Key messages longer than this take a smaller font, to stay within two lines.
+# Key messages longer than this take a smaller font, to stay within two lines; the attainment
+# comparisons (rate, interval, n, each benchmark, verdict and caveat) need up to four at 16 pt.
 LONG_TITLE_CHARS = 90
 VERY_LONG_TITLE_CHARS = 120
+COMPARISON_TITLE_CHARS = 240
 # Bars get value labels while they stay readable.
 MAX_LABELLED_BARS = 24
 MANY_CATEGORIES = 12
@@ -191,7 +193,8 @@ def _chart_slide(prs, pack: MeetingPack, prepared: PreparedView) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
     title = prepared.key_message or prepared.view.title
     _set_title(slide, title, size=24 if len(title) <= LONG_TITLE_CHARS else
-               20 if len(title) <= VERY_LONG_TITLE_CHARS else 18)
+               20 if len(title) <= VERY_LONG_TITLE_CHARS else
+               18 if len(title) <= COMPARISON_TITLE_CHARS else 16)
     native = chart_for(prepared, min_cell=pack.min_cell)
     trial = TRIAL_LIMITS_NOTE if prepared.spc is not None and prepared.spc.trial_limits else ""
     gaps = ""
