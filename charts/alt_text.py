@@ -563,43 +563,51 @@ def _p_text(p_value: float, *, alpha: float = 0.05) -> str:
 def _comparison_sentences(
     df: pd.DataFrame, *, members: str, min_cell: int, name_test: bool
 ) -> list[str]:
-    """Return, for the first measure in ``df`` whose members' rate may be shown, the members' rate
-    with its 95% interval and n in the latest such year, then one sentence per benchmark group that
-    year (rate, n and the test's verdict), then the self-selection caveat; [] when no members' rate
-    may be shown."""
+    """Return sentences on the first measure in ``df`` whose members' rate may be shown: the
+    members' rate with its 95% interval and n, then one sentence per benchmark group of that
+    training year (rate, n and the test's verdict), then the self-selection caveat; [] when no
+    members' rate may be shown.
+
+    The year is the latest with both a members' rate and a benchmark, as published figures lag;
+    a later members' year without one is named as such. With no benchmark in any year, the
+    latest members' year is given and nothing is compared.
+    """
     shown = df[shown_rates(df, min_cell=min_cell)]
+    shown = shown.assign(_year=shown["training_year_label"].astype(str))
     ours = shown[shown["group"].astype(str) == members]
     if ours.empty:
         return []
     measure = ours["measure_label"].iloc[0]
-    ours = ours[ours["measure_label"] == measure]
-    ours = ours.assign(_year=ours["training_year_label"].astype(str)).sort_values("_year", kind="stable")
-    latest = ours.iloc[-1]
-    year = latest["_year"]
-    sentences = [
-        f"{measure}, {year}: members {format_percent(latest['rate'])} (95% CI "
-        f"{format_percent(latest['ci_low'])} to {format_percent(latest['ci_high'])}, n = {_n(latest['n'])})."
-    ]
+    ours = ours[ours["measure_label"] == measure].sort_values("_year", kind="stable")
     others = shown[
         (shown["measure_label"] == measure)
-        & (shown["training_year_label"].astype(str) == year)
         & (shown["group"].astype(str) != members)
         & shown[VERDICT_COLUMN].notna()
+        & shown["_year"].isin(ours["_year"])
+    ]
+    latest_year = ours["_year"].iloc[-1]
+    year = others["_year"].max() if not others.empty else latest_year
+    member_row = ours[ours["_year"] == year].iloc[0]
+    sentences = [
+        f"{measure}, {year}: members {format_percent(member_row['rate'])} (95% CI "
+        f"{format_percent(member_row['ci_low'])} to {format_percent(member_row['ci_high'])}, "
+        f"n = {_n(member_row['n'])})."
     ]
     if others.empty:
         return [*sentences, f"No national benchmark for {year}."]
-    for _, other in others.iterrows():
+    for _, other in others[others["_year"] == year].iterrows():
         p_value = _p_text(float(other[P_VALUE_COLUMN]))
         evidence = f"{other[TEST_COLUMN]}, {p_value}" if name_test else p_value
         verdict = str(other[VERDICT_COLUMN])
-        finding = (
-            "the data cannot tell them apart" if verdict == "cannot tell" else f"members {verdict}"
-        )
+        finding = "the data cannot tell them apart" if verdict == "cannot tell" else f"members {verdict}"
         sentences.append(
             f"Against {other['group']} in {year} ({format_percent(other['rate'])}, n = {_n(other['n'])}): "
             f"{finding} ({evidence})."
         )
-    return [*sentences, SELF_SELECTION_NOTE]
+    sentences.append(SELF_SELECTION_NOTE)
+    if latest_year != year:
+        sentences.append(f"No national benchmark yet for {latest_year}.")
+    return sentences
 
 
 def alt_text_outcome_rates(df: pd.DataFrame, *, min_cell: int = 5, members_group: str | None = None) -> str:

@@ -332,3 +332,27 @@ def test_caption_hides_small_n():
     moment = dt.datetime(2026, 11, 26, 10, 4, tzinfo=dt.UTC)
     assert alt_text.caption(n=3, data_as_of=moment, min_cell=5).startswith("n < 5 attendances")
     assert alt_text.caption(n=5, data_as_of=moment, min_cell=5).startswith("n = 5 attendances")
+
+
+def test_outcome_key_message_compares_the_latest_year_with_a_benchmark():
+    """Benchmarks lag: a newer members' year without one is named, and the comparison is made in the
+    latest year that has both, never across years."""
+    newer = pd.DataFrame(
+        {
+            "training_year_label": ["2025/26"],
+            "measure_label": ["MRCPCH FOP pass rate"],
+            "group": ["Members"],
+            "rate": [0.8],
+            "ci_low": [0.6],
+            "ci_high": [0.9],
+            "n": [30],
+            "comparison_test": [None],
+            "comparison_p_value": [float("nan")],
+            "comparison": [None],
+        }
+    )
+    message = alt_text.key_message_outcome_rates(pd.concat([outcome_frame("higher", 0.02), newer]))
+    assert message.startswith("MRCPCH FOP pass rate, 2024/25: members 61% (95% CI 50% to 71%, n = 72).")
+    assert "Against IMGs in 2024/25 (47%, n = 3,200)" in message
+    assert message.endswith("No national benchmark yet for 2025/26.")
+    assert "80%" not in message
