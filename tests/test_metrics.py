@@ -163,7 +163,7 @@ def test_domain_package_imports_no_streamlit_plotly_or_sqlalchemy():
     code = (
         "import sys\n"
         "import domain.metrics, domain.suppression, domain.intervals\n"
-        "import domain.spc, domain.periods, domain.themes\n"
+        "import domain.spc, domain.periods, domain.themes, domain.compare\n"
         "print(sorted(m for m in ('streamlit', 'plotly', 'sqlalchemy') if m in sys.modules))\n"
     )
     result = subprocess.run(

@@ -32,11 +32,13 @@ def test_regional_coverage_draws_the_tile_map(app_server, page):
 
 
 def test_differential_attainment_draws_rates_and_caveats(app_server, page):
-    """Outcome charts render as SVG, with the ARCP grouping and the engagement caveat on the page."""
+    """Outcome charts render as SVG, with the ARCP grouping, the engagement caveat and benchmark
+    comparisons titled with the members' interval and the self-selection caveat."""
     open_page(page, app_server, "Differential_attainment?period=all_time")
     expect(page.locator(PLOTLY_SVG).first).to_be_visible()
     expect(page.get_by_text("unsatisfactory (2, 3, 4, 5, 7.2, 7.3, 7.4)").first).to_be_visible()
     expect(page.get_by_text("associations, not effects").first).to_be_visible()
+    expect(page.get_by_role("heading", name="members chose to take part", exact=False).first).to_be_visible()
     save_screenshot(page, "differential-attainment")
 
 
