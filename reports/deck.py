@@ -46,10 +46,12 @@ CHART_TYPES = {
 }
 SPC_NUMBER_FORMATS = {"percent": "0.0\"%\"", "count": "#,##0"}
 # Key messages longer than this take a smaller font, to stay within two lines; the attainment
-# comparisons (rate, interval, n, each benchmark, verdict and caveat) need up to four at 16 pt.
+# comparisons (rate, interval, n, each benchmark, verdict and caveat) take three or four lines
+# at 16 or 14 pt.
 LONG_TITLE_CHARS = 90
 VERY_LONG_TITLE_CHARS = 120
 COMPARISON_TITLE_CHARS = 240
+LONG_COMPARISON_TITLE_CHARS = 330
 # Bars get value labels while they stay readable.
 MAX_LABELLED_BARS = 24
 MANY_CATEGORIES = 12
@@ -194,7 +196,8 @@ def _chart_slide(prs, pack: MeetingPack, prepared: PreparedView) -> None:
     title = prepared.key_message or prepared.view.title
     _set_title(slide, title, size=24 if len(title) <= LONG_TITLE_CHARS else
                20 if len(title) <= VERY_LONG_TITLE_CHARS else
-               18 if len(title) <= COMPARISON_TITLE_CHARS else 16)
+               18 if len(title) <= COMPARISON_TITLE_CHARS else
+               16 if len(title) <= LONG_COMPARISON_TITLE_CHARS else 14)
     native = chart_for(prepared, min_cell=pack.min_cell)
     trial = TRIAL_LIMITS_NOTE if prepared.spc is not None and prepared.spc.trial_limits else ""
     gaps = ""
