@@ -24,6 +24,7 @@ from charts.coverage import NO_COVERAGE
 from charts.feedback import NO_FEEDBACK, TYPE_TOTAL, event_labels, excellent_rates, type_totals
 from charts.reach import NO_ATTENDANCES, NO_REGISTRATIONS, STAGE_GROUP_NAMES, share_rates
 from charts.spc import NO_SPC, TRIAL_LIMITS_NOTE, VARIATION_NAMES, format_spc_value
+from domain.compare import DEFAULT_ALPHA
 from domain.periods import uk_time_text
 
 
@@ -550,7 +551,7 @@ SELF_SELECTION_NOTE = (
 )
 
 
-def _p_text(p_value: float, *, alpha: float = 0.05) -> str:
+def _p_text(p_value: float, *, alpha: float = DEFAULT_ALPHA) -> str:
     """Return e.g. "p = 0.031", "p = 0.42" or "p < 0.001", never rounding a p below ``alpha`` up to it."""
     if p_value < 0.001:
         return "p < 0.001"
