@@ -101,6 +101,22 @@ def months_ending_in(*, day: dt.date, months: int = 12) -> tuple[dt.date, dt.dat
     return start, end
 
 
+def last_months_with_data(*, latest: dt.date, today: dt.date, months: int = 12) -> tuple[dt.date, dt.date]:
+    """Return the inclusive (from, to) dates of the ``months`` calendar months
+    ending with the month of ``latest`` (the latest record date), as
+    ``months_ending_in`` does, except that a month still running ends today
+    rather than in the future: the end is never after ``today`` unless
+    ``latest`` itself is, and then it is ``latest``. E.g. latest 14 Mar 2025
+    gives 1 Apr 2024 to 31 Mar 2025; latest 2 Dec 2026 seen on 7 Dec 2026
+    gives 1 Jan 2026 to 7 Dec 2026.
+
+    Raises ValueError as ``months_ending_in`` does, or for a ``today`` that is not a date.
+    """
+    today = _validate_date("today", today)
+    start, month_end = months_ending_in(day=latest, months=months)
+    return start, min(month_end, max(today, latest))
+
+
 UK_TIME = ZoneInfo("Europe/London")
 
 

@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from domain.periods import PRESETS, months_ending_in, preset_range, previous_period, training_year_start
+from domain.periods import (
+    PRESETS,
+    last_months_with_data,
+    months_ending_in,
+    preset_range,
+    previous_period,
+    training_year_start,
+)
 
 D = dt.date
 
@@ -161,3 +168,27 @@ def test_months_ending_in_refuses_a_datetime():
     """A time of day is refused rather than dropped."""
     with pytest.raises(ValueError, match="day"):
         months_ending_in(day=dt.datetime(2025, 3, 14, 9, 0))
+
+
+def test_last_months_with_data_in_a_past_month_are_whole_months():
+    """Latest record 14 Mar 2025, seen on 7 Dec 2026: 1 Apr 2024 to 31 Mar 2025."""
+    window = last_months_with_data(latest=D(2025, 3, 14), today=D(2026, 12, 7))
+    assert window == (D(2024, 4, 1), D(2025, 3, 31))
+
+
+def test_last_months_with_data_in_the_running_month_end_today():
+    """Latest record 2 Dec 2026, seen on 7 Dec 2026: 1 Jan 2026 to 7 Dec 2026."""
+    window = last_months_with_data(latest=D(2026, 12, 2), today=D(2026, 12, 7))
+    assert window == (D(2026, 1, 1), D(2026, 12, 7))
+
+
+def test_last_months_with_data_after_today_end_at_the_latest_record():
+    """Latest record 20 Dec 2026, seen on 7 Dec 2026: the period reaches that record, 1 Jan to 20 Dec 2026."""
+    window = last_months_with_data(latest=D(2026, 12, 20), today=D(2026, 12, 7))
+    assert window == (D(2026, 1, 1), D(2026, 12, 20))
+
+
+def test_last_months_with_data_refuses_a_datetime_today():
+    """A time of day for today is refused."""
+    with pytest.raises(ValueError, match="today"):
+        last_months_with_data(latest=D(2025, 3, 14), today=dt.datetime(2026, 12, 7, 9, 0))

@@ -9,6 +9,7 @@ from views.empty_period import NOTHING_MATCHES, NOTHING_STORED, empty_period_not
 
 D = dt.date
 THIS_YEAR = Filters(date_from=D(2025, 12, 1), date_to=D(2026, 11, 30))
+TODAY = D(2027, 6, 15)
 
 
 def notice_for(filters=THIS_YEAR, *, in_period=False, earliest=None, latest=None, any_data=True,
@@ -16,7 +17,7 @@ def notice_for(filters=THIS_YEAR, *, in_period=False, earliest=None, latest=None
     """Return the notice for one data_dates row."""
     return empty_period_notice(
         filters=filters, in_period=in_period, earliest=earliest, latest=latest, any_data=any_data,
-        imported=imported,
+        imported=imported, today=TODAY,
     )
 
 
@@ -29,15 +30,15 @@ def test_older_records_are_named_and_their_last_12_months_offered():
     """Records only before the period: the notice names the latest and offers the 12 months to its month."""
     notice = notice_for(earliest=D(2023, 10, 2), latest=D(2025, 3, 14))
     assert "Nothing recorded in this period (1 Dec 2025 – 30 Nov 2026)" in notice.text
-    assert "latest record for these filters is from 14 Mar 2025" in notice.text
+    assert "Their latest record is from 14 Mar 2025" in notice.text
     assert notice.offer == (D(2024, 4, 1), D(2025, 3, 31))
-    assert notice.offer_label == "Show the last 12 months with data (Apr 2024 – Mar 2025)"
+    assert notice.offer_label == "Show the last 12 months with data (1 Apr 2024 – 31 Mar 2025)"
 
 
 def test_newer_records_are_said_to_start_after_the_period():
     """Records only after the period: the notice says they start after it and offers their last 12 months."""
     notice = notice_for(earliest=D(2027, 1, 20), latest=D(2027, 5, 2))
-    assert "start after it, on 20 Jan 2027, and run to 2 May 2027" in notice.text
+    assert "Their records start after it, on 20 Jan 2027, and run to 2 May 2027" in notice.text
     assert notice.offer == (D(2026, 6, 1), D(2027, 5, 31))
 
 
@@ -70,3 +71,9 @@ def test_imports_without_records_say_nothing_is_stored():
 def test_nothing_ever_imported_leaves_it_to_the_data_as_of_line():
     """With nothing ever imported the "data as of" line already says so: no second message."""
     assert notice_for(any_data=False, imported=False) is None
+
+
+def test_offer_ending_in_the_running_month_stops_today():
+    """Records up to the current month: the offered period ends today, not at the month's end."""
+    notice = notice_for(earliest=D(2027, 1, 20), latest=D(2027, 6, 2))
+    assert notice.offer == (D(2026, 7, 1), TODAY)

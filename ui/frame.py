@@ -184,7 +184,7 @@ def _explain_empty_period(filters: Filters, *, imported: bool) -> None:
         dates = cached_query(meta.data_dates, filters=filters).iloc[0]
     except (ConfigError, SQLAlchemyError) as exc:
         _stop_unreadable(exc)
-    notice = empty_period_notice(filters=filters, imported=imported, **dates.to_dict())
+    notice = empty_period_notice(filters=filters, imported=imported, today=dt.date.today(), **dates.to_dict())
     if notice is None:
         return
     st.info(notice.text, icon=":material/event_busy:")

@@ -2,12 +2,13 @@
 months it offers instead. Pure functions.
 
 Records are attendances, feedback and counted outcomes (see
-``data_access.queries.meta.data_dates``). The offer is the last 12 whole
+``data_access.queries.meta.data_dates``). The offer is the last 12 calendar
 months that hold records matching the other filters (region, stage, event
-type): they end with the month of the latest such record, so the offered
-period always shows data for the selection the reader made, not just for the
-database as a whole. When nothing was ever imported the frame's "data as of"
-line already says so, and no second message is given.
+type): they end with the month of the latest such record (cut at today when
+that month is still running), so the offered period always shows data for the
+selection the reader made, not just for the database as a whole. When
+nothing was ever imported the frame's "data as of" line already says so, and
+no second message is given.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from data_access.filters import Filters
-from domain.periods import months_ending_in
+from domain.periods import last_months_with_data
 from views.filter_text import date_range_text
 
 # How many whole months the offered period spans.
@@ -53,6 +54,7 @@ def empty_period_notice(
     latest: dt.date | None,
     any_data: bool,
     imported: bool,
+    today: dt.date,
 ) -> EmptyPeriodNotice | None:
     """Return what to say about the period of ``filters``, or None when there
     is nothing to say (the period holds records, or nothing was ever
@@ -61,7 +63,8 @@ def empty_period_notice(
     ``in_period``, ``earliest``, ``latest`` and ``any_data`` are the row of
     ``meta.data_dates`` for ``filters``: whether a record falls in the
     period, the first and last record dates matching the other filters, and
-    whether any record is stored at all.
+    whether any record is stored at all. The offer ends no later than
+    ``today`` unless a record is dated after it.
     """
     if in_period:
         return None
@@ -79,16 +82,11 @@ def empty_period_notice(
             "the period falls in a gap."
         )
     elif newer:
-        where = (
-            f"The records for these filters start after it, on {_day(earliest)}, and run to {_day(latest)}."
-        )
+        where = f"Their records start after it, on {_day(earliest)}, and run to {_day(latest)}."
     else:
-        where = (
-            f"The latest record for these filters is from {_day(latest)}: newer data may not have been "
-            "imported yet."
-        )
-    offer = months_ending_in(day=latest, months=OFFER_MONTHS)
-    label = f"Show the last {OFFER_MONTHS} months with data ({offer[0]:%b %Y} – {offer[1]:%b %Y})"
+        where = f"Their latest record is from {_day(latest)}: newer data may not have been imported yet."
+    offer = last_months_with_data(latest=latest, today=today, months=OFFER_MONTHS)
+    label = f"Show the last {OFFER_MONTHS} months with data ({date_range_text(*offer)})"
     return EmptyPeriodNotice(text=f"{headline} {where}", offer=offer, offer_label=label)
 
 

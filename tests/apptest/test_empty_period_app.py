@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from data_access.db import make_engine, migrate
 from data_access.filters import Filters
 from data_access.kpis import compute_kpis
-from domain.periods import months_ending_in
+from domain.periods import last_months_with_data
 from tests.apptest.support import ROOT, RUN_TIMEOUT_SECONDS, seed_overview_rows
 from tests.factories import FactRows
 from views.empty_period import NOTHING_MATCHES
@@ -68,7 +68,7 @@ def test_default_period_after_the_data_explains_itself(stale_db):
 def test_one_click_shows_the_last_12_months_with_data_in_the_url(stale_db):
     """The button sets the 12 months to the latest record's month, in the URL, and the tiles follow."""
     latest = dt.date.today() - dt.timedelta(days=730 + NEWEST_EVENT_DAYS_BACK)
-    date_from, date_to = months_ending_in(day=latest, months=12)
+    date_from, date_to = last_months_with_data(latest=latest, today=dt.date.today())
     at = app().run()
     at.button(key=OFFER_BUTTON).click().run()
     assert not at.exception
@@ -85,7 +85,7 @@ def test_period_before_the_data_says_it_starts_later(app_db):
     assert any("start after it" in text for text in infos(at))
     at.button(key=OFFER_BUTTON).click().run()
     newest = dt.date.today() - dt.timedelta(days=NEWEST_EVENT_DAYS_BACK)
-    assert at.query_params["to"] == months_ending_in(day=newest, months=12)[1].isoformat()
+    assert at.query_params["to"] == last_months_with_data(latest=newest, today=dt.date.today())[1].isoformat()
 
 
 def test_period_with_data_has_no_notice(app_db):
