@@ -162,7 +162,7 @@ def page_frame(
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")
     if not admin_only:
-        _explain_empty_period(filters, imported=last_import is not None)
+        _explain_empty_period(filters, imported=last_import is not None, offer=not meeting)
     draw_privacy_switch()
     if demo_present:
         st.info(DEMO_BANNER, icon=":material/science:")
@@ -178,8 +178,9 @@ def _stop_unreadable(exc: Exception) -> NoReturn:
     st.stop()
 
 
-def _explain_empty_period(filters: Filters, *, imported: bool) -> None:
+def _explain_empty_period(filters: Filters, *, imported: bool, offer: bool) -> None:
     # Admin pages do not follow the period, so only the others call this.
+    # Meeting mode shows no controls, so it explains without the button.
     try:
         dates = cached_query(meta.data_dates, filters=filters).iloc[0]
     except (ConfigError, SQLAlchemyError) as exc:
@@ -188,25 +189,23 @@ def _explain_empty_period(filters: Filters, *, imported: bool) -> None:
     if notice is None:
         return
     st.info(notice.text, icon=":material/event_busy:")
-    if notice.offer is not None:
+    if offer and notice.offer is not None:
         st.button(
             notice.offer_label,
             key=_OFFER_KEY,
             on_click=_show_period,
-            args=(filters, *notice.offer),
+            args=notice.offer,
             icon=":material/history:",
         )
 
 
-def _show_period(filters: Filters, date_from: dt.date, date_to: dt.date) -> None:
-    # Custom dates, so the URL carries them (from/to) like any chosen range;
-    # the widget keys serve the sidebar, the stored filters meeting mode.
+def _show_period(date_from: dt.date, date_to: dt.date) -> None:
+    # Custom dates in the sidebar's widgets: the run that follows reads them
+    # as if chosen there, so the URL carries them (from/to) like any range.
     state = st.session_state
     state[_PERIOD_KEY] = PRESET_CUSTOM
     state[_FROM_KEY] = date_from
     state[_TO_KEY] = date_to
-    state[_STATE_KEY] = (dataclasses.replace(filters, date_from=date_from, date_to=date_to), PRESET_CUSTOM)
-    state[_NOTICES_KEY] = []
 
 
 def _page_entries(*, dashboards_only: bool = False) -> list[tuple[str, str]]:

@@ -114,10 +114,9 @@ def test_empty_database_gives_one_message(tmp_path, monkeypatch):
     assert not any("Nothing recorded" in text or "No records" in text for text in infos(at))
 
 
-def test_offer_works_in_meeting_mode(stale_db):
-    """In meeting mode, with no sidebar, the button still moves the period and the link."""
+def test_meeting_mode_explains_without_the_button(stale_db):
+    """Meeting mode shows no controls: the explanation stays, the button does not."""
     at = app("pages/1_Event_reach.py", present="1").run()
-    at.button(key=OFFER_BUTTON).click().run()
     assert not at.exception
-    assert set(at.query_params) == {"present", "from", "to"}
-    assert not any("Nothing recorded" in text for text in infos(at))
+    assert any("Nothing recorded in this period" in text for text in infos(at))
+    assert not [button for button in at.button if button.key == OFFER_BUTTON]
