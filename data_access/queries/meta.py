@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Engine, and_, exists, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, or_, select, union_all
 
 from data_access.filters import Filters
 
@@ -166,34 +166,32 @@ def data_dates(engine: Engine, *, filters: Filters) -> pd.DataFrame:
     ``any_data`` (bool: any record is stored at all, whatever the filters).
     """
     undated = dataclasses.replace(filters, date_from=None, date_to=None)
-    # One date per event that has a matching row: a correlated EXISTS seeks
-    # the fact table's event index once per event instead of reading it all.
-    event_dates = [
-        select(event_t.c.date.label("date")).where(
+    # Events that have a matching row: a correlated EXISTS seeks the fact
+    # table's event index once per event instead of reading the table.
+    by_event = [
+        _date_summary(
+            filters,
+            event_t.c.date,
             *event_conditions(undated),
             exists().where(fact.c.event_id == event_t.c.id, *person_conditions(undated, fact)),
         )
         for fact in (_attendance_t, _feedback_t)
     ]
-    outcome_dates = select(_outcome_t.c.date.label("date")).where(
-        _outcome_t.c.flag.is_not(None), *person_conditions(undated, _outcome_t)
+    outcomes = _date_summary(
+        filters, _outcome_t.c.date, _outcome_t.c.flag.is_not(None), *person_conditions(undated, _outcome_t)
     )
-    dates = union_all(*event_dates, outcome_dates).subquery("record_dates")
-    in_period = date_conditions(filters, dates.c.date)
-    in_period_count = func.count(dates.c.date)
-    if in_period:
-        in_period_count = in_period_count.filter(and_(*in_period))
+    summaries = union_all(*by_event, outcomes).subquery("record_summaries")
     stored = or_(
         select(_attendance_t.c.id).exists(),
         select(_feedback_t.c.id).exists(),
         select(_outcome_t.c.id).where(_outcome_t.c.flag.is_not(None)).exists(),
     )
     query = select(
-        in_period_count.label("in_period"),
-        func.min(dates.c.date).label("earliest"),
-        func.max(dates.c.date).label("latest"),
+        func.sum(summaries.c.in_period).label("in_period"),
+        func.min(summaries.c.earliest).label("earliest"),
+        func.max(summaries.c.latest).label("latest"),
         stored.label("any_data"),
-    ).select_from(dates)
+    ).select_from(summaries)
     with engine.connect() as conn:
         row = conn.execute(query).one()
     return pd.DataFrame(
@@ -201,6 +199,16 @@ def data_dates(engine: Engine, *, filters: Filters) -> pd.DataFrame:
           "any_data": bool(row.any_data)}],
         columns=DATA_DATES_COLUMNS,
     )
+
+
+def _date_summary(filters: Filters, date: ColumnElement[dt.date], *conditions: ColumnElement[bool]) -> Select:
+    """Return a one-row select of the rows meeting ``conditions``: how many
+    have a ``date`` in the period of ``filters``, and their first and last ``date``."""
+    in_period = date_conditions(filters, date)
+    count = func.count().filter(and_(*in_period)) if in_period else func.count()
+    return select(
+        count.label("in_period"), func.min(date).label("earliest"), func.max(date).label("latest")
+    ).where(*conditions)
 
 
 def _frame(engine: Engine, query, columns: list[str]) -> pd.DataFrame:
