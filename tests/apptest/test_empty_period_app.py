@@ -19,6 +19,8 @@ from views.empty_period import NOTHING_MATCHES
 OFFER_BUTTON = "empty_period_offer"
 # seed_overview_rows puts its newest event this many days before the day it is given.
 NEWEST_EVENT_DAYS_BACK = 20
+# The Overview's own note on a period without attendances (charts have their own empty states).
+OVERVIEW_NOTE = "Widen the period or clear a filter"
 
 
 def app(page: str | None = None, **params: str) -> AppTest:
@@ -63,6 +65,22 @@ def test_default_period_after_the_data_explains_itself(stale_db):
                for text in infos(at))
     assert at.button(key=OFFER_BUTTON).label.startswith("Show the last 12 months with data")
     assert attendances_tile(at) == "0"
+
+
+def test_overview_gives_one_message_for_an_empty_period(stale_db):
+    """The Overview leaves its own "no attendances" note out when the frame explains the period."""
+    at = app().run()
+    assert any("Nothing recorded" in text for text in infos(at))
+    assert not any(OVERVIEW_NOTE in text for text in infos(at))
+
+
+def test_overview_notes_no_attendances_in_a_period_with_other_records(app_db):
+    """A period holding an outcome but no attendance for a stage keeps the Overview's own note."""
+    recent = dt.date.today() - dt.timedelta(days=10)
+    FactRows(app_db).outcome(person="p30", measure="mrcpch_fop", date=recent, result="pass", stage="sas")
+    at = app(stage="sas").run()
+    assert not any("Nothing recorded" in text for text in infos(at))
+    assert any(OVERVIEW_NOTE in text for text in infos(at))
 
 
 def test_one_click_shows_the_last_12_months_with_data_in_the_url(stale_db):
