@@ -30,7 +30,7 @@ def test_older_records_are_named_and_their_last_12_months_offered():
     """Records only before the period: the notice names the latest and offers the 12 months to its month."""
     notice = notice_for(earliest=D(2023, 10, 2), latest=D(2025, 3, 14))
     assert "Nothing recorded in this period (1 Dec 2025 – 30 Nov 2026)" in notice.text
-    assert "Their latest record is from 14 Mar 2025" in notice.text
+    assert "The latest matching record is from 14 Mar 2025" in notice.text
     assert notice.offer == (D(2024, 4, 1), D(2025, 3, 31))
     assert notice.offer_label == "Show the last 12 months with data (1 Apr 2024 – 31 Mar 2025)"
 
@@ -38,7 +38,7 @@ def test_older_records_are_named_and_their_last_12_months_offered():
 def test_newer_records_are_said_to_start_after_the_period():
     """Records only after the period: the notice says they start after it and offers their last 12 months."""
     notice = notice_for(earliest=D(2027, 1, 20), latest=D(2027, 5, 2))
-    assert "Their records start after it, on 20 Jan 2027, and run to 2 May 2027" in notice.text
+    assert "The matching records start after it, on 20 Jan 2027, and run to 2 May 2027" in notice.text
     assert notice.offer == (D(2026, 6, 1), D(2027, 5, 31))
 
 

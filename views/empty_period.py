@@ -82,9 +82,9 @@ def empty_period_notice(
             "the period falls in a gap."
         )
     elif newer:
-        where = f"Their records start after it, on {_day(earliest)}, and run to {_day(latest)}."
+        where = f"The matching records start after it, on {_day(earliest)}, and run to {_day(latest)}."
     else:
-        where = f"Their latest record is from {_day(latest)}: newer data may not have been imported yet."
+        where = f"The latest matching record is from {_day(latest)}: newer data may not be imported yet."
     offer = last_months_with_data(latest=latest, today=today, months=OFFER_MONTHS)
     label = f"Show the last {OFFER_MONTHS} months with data ({date_range_text(*offer)})"
     return EmptyPeriodNotice(text=f"{headline} {where}", offer=offer, offer_label=label)
