@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from domain.periods import months_ending_in
-from tests.browser.helpers import save_screenshot, wait_for_app
+from tests.browser.helpers import save_screenshot, serious_accessibility_violations, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -26,13 +26,14 @@ def attendances_value(page):
 
 
 def test_empty_period_offers_the_last_12_months_with_data(app_server, page):
-    """The explanation shows, and its button puts 12 whole months of data in the URL and on the tiles."""
+    """The explanation passes axe, and its button puts the last 12 months with data in the URL and tiles."""
     page.goto(f"{app_server}/{EMPTY_YEAR}")
     wait_for_app(page)
     explanation = page.locator('[data-testid="stAlert"]').filter(has_text="Nothing recorded in this period")
     expect(explanation).to_contain_text("start after it")
     expect(attendances_value(page)).to_have_text("0")
     save_screenshot(page, "empty-period-before-offer")
+    assert serious_accessibility_violations(page) == []
 
     page.get_by_role("button", name=re.compile("Show the last 12 months with data")).click()
     expect(page).not_to_have_url(re.compile("2016-01-01"))
