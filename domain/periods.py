@@ -1,5 +1,5 @@
 """Date presets for the global filter, the previous period for tile deltas,
-and the window of whole months an empty period offers instead.
+and the window of months an empty period offers instead.
 
 The dashboard's training year runs from 1 August to 31 July. (The GMC
 starts its training year on the first Wednesday in August; outcome queries

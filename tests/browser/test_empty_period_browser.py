@@ -41,6 +41,7 @@ def test_empty_period_offers_the_last_12_months_with_data(app_server, page):
     save_screenshot(page, "empty-period-after-offer")
 
     query = parse_qs(urlsplit(page.url).query)
+    assert set(query) == {"from", "to"}
     date_from, date_to = (dt.date.fromisoformat(query[name][0]) for name in ("from", "to"))
     # The demo data reaches today: its last 12 months end at the latest record's month, or today.
     assert date_from == months_ending_in(day=date_to, months=12)[0]
