@@ -44,7 +44,9 @@ if filters.date_from is not None and filters.date_to is not None:
         cached_query(compute_kpis, filters=earlier, as_of=earlier.date_to), filters=earlier, min_cell=min_cell
     )
 
-if not figures["registrations"] and "registrations" not in hidden:
+# A period without any record is explained by the frame already: one message, not two.
+period_has_records = bool(cached_query(meta.data_dates, filters=filters)["in_period"].iloc[0])
+if not figures["registrations"] and "registrations" not in hidden and period_has_records:
     st.info(
         "No attendances for these filters. Widen the period or clear a filter in the sidebar.",
         icon=":material/filter_alt_off:",

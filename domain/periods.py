@@ -1,4 +1,5 @@
-"""Date presets for the global filter, and the previous period for tile deltas.
+"""Date presets for the global filter, the previous period for tile deltas,
+and the window of months an empty period offers instead.
 
 The dashboard's training year runs from 1 August to 31 July. (The GMC
 starts its training year on the first Wednesday in August; outcome queries
@@ -78,6 +79,42 @@ def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.d
     length = date_to - date_from
     previous_to = date_from - dt.timedelta(days=1)
     return previous_to - length, previous_to
+
+
+def months_ending_in(*, day: dt.date, months: int = 12) -> tuple[dt.date, dt.date]:
+    """Return the inclusive (from, to) dates of the ``months`` whole calendar
+    months that end with the month holding ``day``: from the 1st of the first
+    month to the last day of ``day``'s month, e.g. 14 Mar 2025 gives
+    1 Apr 2024 to 31 Mar 2025.
+
+    Raises ValueError for a ``day`` that is not a date or ``months`` that is
+    not a whole number of at least 1.
+    """
+    day = _validate_date("day", day)
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        raise ValueError(f"months must be a whole number of at least 1, not {months!r}")
+    # Months counted from year 0 make the step back across years plain arithmetic.
+    first_month = day.year * 12 + day.month - 1 - (months - 1)
+    start = dt.date(first_month // 12, first_month % 12 + 1, 1)
+    next_month = day.year * 12 + day.month
+    end = dt.date(next_month // 12, next_month % 12 + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def last_months_with_data(*, latest: dt.date, today: dt.date, months: int = 12) -> tuple[dt.date, dt.date]:
+    """Return the inclusive (from, to) dates of the ``months`` calendar months
+    ending with the month of ``latest`` (the latest record date), as
+    ``months_ending_in`` does, except that a month still running ends today
+    rather than in the future: the end is never after ``today`` unless
+    ``latest`` itself is, and then it is ``latest``. E.g. latest 14 Mar 2025
+    gives 1 Apr 2024 to 31 Mar 2025; latest 2 Dec 2026 seen on 7 Dec 2026
+    gives 1 Jan 2026 to 7 Dec 2026.
+
+    Raises ValueError as ``months_ending_in`` does, or for a ``today`` that is not a date.
+    """
+    today = _validate_date("today", today)
+    start, month_end = months_ending_in(day=latest, months=months)
+    return start, min(month_end, max(today, latest))
 
 
 UK_TIME = ZoneInfo("Europe/London")

@@ -21,6 +21,7 @@ from data_access.db import make_engine, migrate, normalise_url
 from data_access.filters import Filters
 from data_access.kpis import compute_kpis
 from data_access.queries import attainment, coverage, feedback, reach, trends
+from data_access.queries import meta
 from data_access.queries.meta import data_version, database_id
 
 AS_OF = dt.date(2026, 6, 30)
@@ -49,6 +50,7 @@ QUERIES = {
     "outcome_rates_by_engagement": attainment.outcome_rates_by_engagement,
     "mwres_reach": attainment.mwres_reach,
     "outcomes_by_quarter": trends.outcomes_by_quarter,
+    "data_dates": meta.data_dates,
 }
 FILTER_SETS = [
     Filters(),

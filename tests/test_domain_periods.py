@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from domain.periods import PRESETS, preset_range, previous_period, training_year_start
+from domain.periods import (
+    PRESETS,
+    last_months_with_data,
+    months_ending_in,
+    preset_range,
+    previous_period,
+    training_year_start,
+)
 
 D = dt.date
 
@@ -108,3 +115,80 @@ def test_previous_period_refuses_open_range():
     """All time (None) has no previous period."""
     with pytest.raises(ValueError, match="date_from must be a date"):
         previous_period(None, D(2025, 8, 1))
+
+
+def test_months_ending_in_march_start_the_april_before():
+    """14 Mar 2025 gives the twelve months 1 Apr 2024 to 31 Mar 2025."""
+    assert months_ending_in(day=D(2025, 3, 14)) == (D(2024, 4, 1), D(2025, 3, 31))
+
+
+def test_months_ending_in_december_are_the_calendar_year():
+    """Any day of December 2025 gives 1 Jan 2025 to 31 Dec 2025."""
+    assert months_ending_in(day=D(2025, 12, 31)) == (D(2025, 1, 1), D(2025, 12, 31))
+
+
+def test_months_ending_in_january_start_the_february_before():
+    """1 Jan 2026 gives 1 Feb 2025 to 31 Jan 2026."""
+    assert months_ending_in(day=D(2026, 1, 1)) == (D(2025, 2, 1), D(2026, 1, 31))
+
+
+def test_months_ending_in_a_leap_february_end_on_the_29th():
+    """Any day of February 2024 gives 1 Mar 2023 to 29 Feb 2024."""
+    assert months_ending_in(day=D(2024, 2, 3)) == (D(2023, 3, 1), D(2024, 2, 29))
+
+
+def test_months_ending_in_a_common_february_end_on_the_28th():
+    """28 Feb 2025 gives 1 Mar 2024 to 28 Feb 2025, taking in the leap day."""
+    assert months_ending_in(day=D(2025, 2, 28)) == (D(2024, 3, 1), D(2025, 2, 28))
+
+
+def test_months_ending_in_a_30_day_month_end_on_the_30th():
+    """30 Apr 2026 gives 1 May 2025 to 30 Apr 2026."""
+    assert months_ending_in(day=D(2026, 4, 30)) == (D(2025, 5, 1), D(2026, 4, 30))
+
+
+def test_one_month_ending_in_a_day_is_that_month():
+    """One month ending in 17 Sep 2025 is 1 to 30 Sep 2025."""
+    assert months_ending_in(day=D(2025, 9, 17), months=1) == (D(2025, 9, 1), D(2025, 9, 30))
+
+
+def test_twenty_five_months_reach_back_over_two_years():
+    """Twenty-five months ending in Feb 2024 start in Feb 2022."""
+    assert months_ending_in(day=D(2024, 2, 10), months=25) == (D(2022, 2, 1), D(2024, 2, 29))
+
+
+@pytest.mark.parametrize("months", [0, -1, 1.5, True])
+def test_months_ending_in_refuses_a_bad_month_count(months):
+    """A month count that is not a whole number of at least 1 is refused."""
+    with pytest.raises(ValueError, match="months"):
+        months_ending_in(day=D(2025, 3, 14), months=months)
+
+
+def test_months_ending_in_refuses_a_datetime():
+    """A time of day is refused rather than dropped."""
+    with pytest.raises(ValueError, match="day"):
+        months_ending_in(day=dt.datetime(2025, 3, 14, 9, 0))
+
+
+def test_last_months_with_data_in_a_past_month_are_whole_months():
+    """Latest record 14 Mar 2025, seen on 7 Dec 2026: 1 Apr 2024 to 31 Mar 2025."""
+    window = last_months_with_data(latest=D(2025, 3, 14), today=D(2026, 12, 7))
+    assert window == (D(2024, 4, 1), D(2025, 3, 31))
+
+
+def test_last_months_with_data_in_the_running_month_end_today():
+    """Latest record 2 Dec 2026, seen on 7 Dec 2026: 1 Jan 2026 to 7 Dec 2026."""
+    window = last_months_with_data(latest=D(2026, 12, 2), today=D(2026, 12, 7))
+    assert window == (D(2026, 1, 1), D(2026, 12, 7))
+
+
+def test_last_months_with_data_after_today_end_at_the_latest_record():
+    """Latest record 20 Dec 2026, seen on 7 Dec 2026: the period reaches that record, 1 Jan to 20 Dec 2026."""
+    window = last_months_with_data(latest=D(2026, 12, 20), today=D(2026, 12, 7))
+    assert window == (D(2026, 1, 1), D(2026, 12, 20))
+
+
+def test_last_months_with_data_refuses_a_datetime_today():
+    """A time of day for today is refused."""
+    with pytest.raises(ValueError, match="today"):
+        last_months_with_data(latest=D(2025, 3, 14), today=dt.datetime(2026, 12, 7, 9, 0))

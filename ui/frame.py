@@ -4,7 +4,9 @@
 in the sidebar and the data notices above the page, and returns the selected
 ``Filters``. The filters live in session state, so they survive page
 switches, and are mirrored in the URL (see ``ui.filters``), so a link
-reproduces the view on any page. In meeting mode (see ``ui.meeting``) the
+reproduces the view on any page. When the selected period holds no records,
+the frame says why and offers the last 12 months that do (see
+``views.empty_period``). In meeting mode (see ``ui.meeting``) the
 frame draws no sidebar: a bar of page links and the exit button instead, and
 the filters and "data as of" in a box under the title.
 """
@@ -15,6 +17,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -25,7 +28,7 @@ from data_access.filters import Filters
 from data_access.queries import meta
 from domain.periods import preset_range
 from ui.auth import ADMIN_PAGES, page_visible, require_login
-from ui.cache import cached_lookup
+from ui.cache import cached_lookup, cached_query
 from ui.filters import (
     DEFAULT_PRESET,
     FILTER_PARAMS,
@@ -49,6 +52,7 @@ from ui.meeting import (
 )
 from ui.notices import DEMO_BANNER, data_as_of_text, filter_summary_text, page_label, page_sort_key
 from ui.privacy import draw_privacy_switch
+from views.empty_period import empty_period_notice
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = PROJECT_ROOT / "assets"
@@ -86,6 +90,7 @@ _PERIOD_KEY = "filter_period"
 _FROM_KEY = "filter_from"
 _TO_KEY = "filter_to"
 _RESET_KEY = "filter_reset"
+_OFFER_KEY = "empty_period_offer"
 
 
 def require_access(*, admin_only: bool = False) -> None:
@@ -129,12 +134,7 @@ def page_frame(
         last_import = cached_lookup(meta.last_import_at)
         demo_present = cached_lookup(meta.demo_rows_present)
     except (ConfigError, SQLAlchemyError) as exc:
-        st.error(
-            "**The dashboard cannot read its database.** Check `DATABASE_URL` or `[database] url` "
-            "in `.streamlit/secrets.toml`, then reload the page.\n\n"
-            f"Details: {exc.__class__.__name__}: {_first_line(exc)}"
-        )
-        st.stop()
+        _stop_unreadable(exc)
 
     if meeting:
         filters, preset, notices = _session_filters(regions, stages, event_types, today=dt.date.today())
@@ -161,10 +161,51 @@ def page_frame(
         notices.append(link_notice)
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")
+    if not admin_only:
+        _explain_empty_period(filters, imported=last_import is not None, offer=not meeting)
     draw_privacy_switch()
     if demo_present:
         st.info(DEMO_BANNER, icon=":material/science:")
     return filters
+
+
+def _stop_unreadable(exc: Exception) -> NoReturn:
+    st.error(
+        "**The dashboard cannot read its database.** Check `DATABASE_URL` or `[database] url` "
+        "in `.streamlit/secrets.toml`, then reload the page.\n\n"
+        f"Details: {exc.__class__.__name__}: {_first_line(exc)}"
+    )
+    st.stop()
+
+
+def _explain_empty_period(filters: Filters, *, imported: bool, offer: bool) -> None:
+    # Admin pages do not follow the period, so only the others call this.
+    # Meeting mode shows no controls, so it explains without the button.
+    try:
+        dates = cached_query(meta.data_dates, filters=filters).iloc[0]
+    except (ConfigError, SQLAlchemyError) as exc:
+        _stop_unreadable(exc)
+    notice = empty_period_notice(filters=filters, imported=imported, today=dt.date.today(), **dates.to_dict())
+    if notice is None:
+        return
+    st.info(notice.text, icon=":material/event_busy:")
+    if offer and notice.offer is not None:
+        st.button(
+            notice.offer_label,
+            key=_OFFER_KEY,
+            on_click=_show_period,
+            args=notice.offer,
+            icon=":material/history:",
+        )
+
+
+def _show_period(date_from: dt.date, date_to: dt.date) -> None:
+    # Custom dates in the sidebar's widgets: the run that follows reads them
+    # as if chosen there, so the URL carries them (from/to) like any range.
+    state = st.session_state
+    state[_PERIOD_KEY] = PRESET_CUSTOM
+    state[_FROM_KEY] = date_from
+    state[_TO_KEY] = date_to
 
 
 def _page_entries(*, dashboards_only: bool = False) -> list[tuple[str, str]]:

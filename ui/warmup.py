@@ -89,8 +89,9 @@ def default_view_calls(*, today: dt.date) -> list[Callable[[], object]]:
             cached_spc_view(spc_view, filters=filters, min_cell=cell)
 
     return [
-        # The page frame, and About the data.
+        # The page frame (its empty-period check too), and About the data.
         *(lambda lookup=lookup: cached_lookup(lookup) for lookup in lookups),
+        lambda: cached_query(meta.data_dates, filters=filters),
         # The Overview's tiles (this period and the one before) and regions reached.
         lambda: cached_query(compute_kpis, filters=filters, as_of=as_of),
         lambda: cached_query(compute_kpis, filters=earlier, as_of=earlier.date_to),

@@ -1,12 +1,16 @@
 """Reference option lists for the global filters, and facts about the data
-itself (when it was last imported, its cache version, whether it is demo data)."""
+itself (when it was last imported, its cache version, whether it is demo data,
+where in time the filtered records lie)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Engine, exists, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, or_, select, union_all
+
+from data_access.filters import Filters
 
 from data_access.models import (
     AppMeta,
@@ -23,6 +27,7 @@ from data_access.models import (
     Rep,
     Stage,
 )
+from data_access.queries.filtering import date_conditions, event_conditions, event_t, person_conditions
 
 LAST_IMPORT_KEY = "last_import_at"
 DATA_VERSION_KEY = "data_version"
@@ -42,8 +47,13 @@ IMPORT_HISTORY_COLUMNS = [
     "undone_at",
 ]
 
+DATA_DATES_COLUMNS = ["in_period", "earliest", "latest", "any_data"]
+
 # Every table whose rows carry the import batch that inserted them.
 _BATCHED_TABLES = (Event, Participant, Attendance, Feedback, Rep, Outcome, Benchmark)
+_attendance_t = Attendance.__table__
+_feedback_t = Feedback.__table__
+_outcome_t = Outcome.__table__
 
 
 def region_options(engine: Engine) -> pd.DataFrame:
@@ -141,6 +151,64 @@ def demo_rows_present(engine: Engine) -> bool:
     )
     with engine.connect() as conn:
         return bool(conn.scalar(query))
+
+
+def data_dates(engine: Engine, *, filters: Filters) -> pd.DataFrame:
+    """Return where in time the records that ``filters`` select lie, as one row.
+
+    Records are attendance and feedback rows, dated by their event's date,
+    and counted outcome rows (flag not null), dated by the outcome date; the
+    region, stage and event-type filters apply as on the pages (an outcome
+    has no event type, so that filter leaves outcomes alone). Columns:
+    ``in_period`` (bool: a record matches every filter, dates included),
+    ``earliest`` and ``latest`` (dates: the first and last record date
+    matching every filter except the dates; None when no record does) and
+    ``any_data`` (bool: any record is stored at all, whatever the filters).
+    """
+    undated = dataclasses.replace(filters, date_from=None, date_to=None)
+    # Events that have a matching row: a correlated EXISTS seeks the fact
+    # table's event index once per event instead of reading the table.
+    by_event = [
+        _date_summary(
+            filters,
+            event_t.c.date,
+            *event_conditions(undated),
+            exists().where(fact.c.event_id == event_t.c.id, *person_conditions(undated, fact)),
+        )
+        for fact in (_attendance_t, _feedback_t)
+    ]
+    outcomes = _date_summary(
+        filters, _outcome_t.c.date, _outcome_t.c.flag.is_not(None), *person_conditions(undated, _outcome_t)
+    )
+    summaries = union_all(*by_event, outcomes).subquery("record_summaries")
+    stored = or_(
+        select(_attendance_t.c.id).exists(),
+        select(_feedback_t.c.id).exists(),
+        select(_outcome_t.c.id).where(_outcome_t.c.flag.is_not(None)).exists(),
+    )
+    query = select(
+        func.sum(summaries.c.in_period).label("in_period"),
+        func.min(summaries.c.earliest).label("earliest"),
+        func.max(summaries.c.latest).label("latest"),
+        stored.label("any_data"),
+    ).select_from(summaries)
+    with engine.connect() as conn:
+        row = conn.execute(query).one()
+    return pd.DataFrame(
+        [{"in_period": row.in_period > 0, "earliest": row.earliest, "latest": row.latest,
+          "any_data": bool(row.any_data)}],
+        columns=DATA_DATES_COLUMNS,
+    )
+
+
+def _date_summary(filters: Filters, date: ColumnElement[dt.date], *conditions: ColumnElement[bool]) -> Select:
+    """Return a one-row select of the rows meeting ``conditions``: how many
+    have a ``date`` in the period of ``filters``, and their first and last ``date``."""
+    in_period = date_conditions(filters, date)
+    count = func.count().filter(and_(*in_period)) if in_period else func.count()
+    return select(
+        count.label("in_period"), func.min(date).label("earliest"), func.max(date).label("latest")
+    ).where(*conditions)
 
 
 def _frame(engine: Engine, query, columns: list[str]) -> pd.DataFrame:
