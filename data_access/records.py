@@ -65,6 +65,23 @@ def suggested_event_id(engine: Engine, *, year: int) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:0{EVENT_NUMBER_DIGITS}d}"
 
 
+def measure_options(engine: Engine) -> pd.DataFrame:
+    """Return every outcome measure as columns ``code`` and ``label``, in reference order."""
+    measure = models.OutcomeMeasure.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(measure.c.code, measure.c.label)
+                            .order_by(measure.c.sort_order, measure.c.code)).all()
+    return pd.DataFrame([tuple(row) for row in rows], columns=["code", "label"], dtype=object)
+
+
+def benchmark_groups(engine: Engine) -> list[str]:
+    """Return the group labels already used by benchmarks (e.g. "IMGs"), sorted."""
+    benchmark = models.Benchmark.__table__
+    with engine.connect() as conn:
+        return list(conn.execute(select(benchmark.c.group_label).distinct()
+                                 .order_by(benchmark.c.group_label)).scalars())
+
+
 def event_choices(engine: Engine) -> pd.DataFrame:
     """Return every event, newest first, as columns ``event_id``, ``title`` and ``date``."""
     event = models.Event.__table__
