@@ -134,7 +134,8 @@ def roster_section(engine) -> None:
     training_names = regions.loc[regions["is_training_region"].astype(bool), "name"].tolist()
     round_number = st.session_state.get(_ROSTER_ROUND_KEY, 0)
     edited = st.data_editor(
-        recorded,
+        # A frame of its own, so that `recorded` stays as stored whatever the editor does with its data.
+        records.roster(engine),
         num_rows="add",
         hide_index=True,
         width="stretch",

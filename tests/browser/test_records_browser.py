@@ -177,12 +177,16 @@ def test_ending_a_reps_term_lowers_rep_coverage_until_undone(records_server, pag
     for _ in range(4):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
-    date_editor = page.locator('input[type="date"]')
-    date_editor.fill((today - dt.timedelta(days=1)).isoformat())
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    date_editor = page.get_by_test_id("date-picker-cell")
+    expect(date_editor).to_be_focused()
+    date_editor.fill(yesterday)
+    expect(date_editor).to_have_value(yesterday)
     date_editor.press("Enter")
+    expect(grid.locator(f"#glide-cell-4-{position}")).to_have_text(yesterday)
     page.wait_for_selector(IDLE_APP, timeout=APP_TIMEOUT_MS)
     page.get_by_role("button", name="Save roster changes").click()
-    expect(page.get_by_text("Saved the roster changes as import", exact=False)).to_be_visible()
+    expect(page.get_by_text("Saved the roster changes as import", exact=False)).to_be_visible(timeout=APP_TIMEOUT_MS)
     expect(page.get_by_text("0 inserted, 1 updated", exact=False)).to_be_visible()
     assert covered_regions(page, records_server) == before - 1
 
