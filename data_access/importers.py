@@ -730,7 +730,8 @@ def _web_address(max_length: int) -> Callable[[str], str]:
         if len(value) > max_length:
             raise ValueError(f"longer than {max_length} characters")
         parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        has_space = any(character.isspace() for character in value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or has_space:
             raise ValueError("not a web address (use one starting https:// or http://)")
         return value
     return parse_web_address

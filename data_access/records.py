@@ -256,7 +256,8 @@ def _contract_table(kind: str, records: Sequence[Mapping[str, Any]],
     return table
 
 
-def _write(engine: Engine, *, kind: str, table: pd.DataFrame, user: str | None, described: str) -> RecordChange:
+def _write(engine: Engine, *, kind: str, table: pd.DataFrame, user: str | None,
+           described: str) -> RecordChange:
     """Check ``table`` with ``importers.prepare`` and, when it has no problem,
     write it with ``importers.commit_rows`` as one audited import batch."""
     rows, problems, notices = importers.prepare(engine, kind=kind, table=table, key=_NO_PSEUDONYM_KEY)
@@ -265,12 +266,13 @@ def _write(engine: Engine, *, kind: str, table: pd.DataFrame, user: str | None, 
     file_name = f"{FILE_NAME_PREFIX}{described}"
     contract_csv = table.to_csv(index=False).encode("utf-8")
     try:
-        result = importers.commit_rows(engine, kind=kind, rows=rows, rows_read=len(table), file_name=file_name,
-                                       sha256=hashlib.sha256(contract_csv).hexdigest(), imported_by=user,
-                                       notices=notices)
+        result = importers.commit_rows(engine, kind=kind, rows=rows, rows_read=len(table),
+                                       file_name=file_name, sha256=hashlib.sha256(contract_csv).hexdigest(),
+                                       imported_by=user, notices=notices)
     except (IntegrityError, DataError) as exc:
-        return RecordChange(problems=[f"the database refused the change, so nothing was saved (was it changed "
-                                      f"at the same time?): {getattr(exc, 'orig', exc)}"], notices=notices)
+        refused = (f"the database refused the change, so nothing was saved (was it changed at the same "
+                   f"time?): {getattr(exc, 'orig', exc)}")
+        return RecordChange(problems=[refused], notices=notices)
     counts = f"{result.inserted:,} inserted, {result.updated:,} updated, {result.unchanged:,} unchanged"
     record_audit_event(engine, action="record_edit", user=user,
                        detail=f"{kind}: {file_name} (import {result.batch_id}): {counts}")

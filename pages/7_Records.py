@@ -45,8 +45,8 @@ def show_problems(change: records.RecordChange) -> None:
     for notice in change.notices:
         st.info(notice, icon=":material/info:")
     count = len(change.problems)
-    st.error(f"**{count} problem{'s' if count != 1 else ''} found, so nothing was saved.** Correct the values "
-             f"and save again.")
+    st.error(f"**{count} problem{'s' if count != 1 else ''} found, so nothing was saved.** Correct the "
+             f"values and save again.")
     st.table(pd.DataFrame({"problem": change.problems[:PROBLEMS_SHOWN]}))
 
 
@@ -54,8 +54,8 @@ def saved(change: records.RecordChange, what: str) -> None:
     """After a successful save: refresh the dashboards' data and report the batch."""
     result = change.result
     refresh_data_version()
-    flash(f"Saved {what} as import {result.batch_id}: {result.inserted:,} inserted, {result.updated:,} updated, "
-          f"{result.unchanged:,} unchanged. Undo it below if it was a mistake.")
+    flash(f"Saved {what} as import {result.batch_id}: {result.inserted:,} inserted, {result.updated:,} "
+          f"updated, {result.unchanged:,} unchanged. Undo it below if it was a mistake.")
 
 
 def uk_time(moment: dt.datetime) -> str:
@@ -67,7 +67,8 @@ def events_section(engine) -> None:
     """Draw the choice of event and the form that adds or edits it."""
     st.subheader("Events")
     choices = records.event_choices(engine)
-    labels = {row.event_id: f"{row.event_id}: {row.title} ({row.date:%-d %b %Y})" for row in choices.itertuples()}
+    labels = {row.event_id: f"{row.event_id}: {row.title} ({row.date:%-d %b %Y})"
+              for row in choices.itertuples()}
     chosen = st.selectbox("Event to edit", [NEW_EVENT, *labels], key="records_event_choice",
                           format_func=lambda key: "— add a new event —" if key == NEW_EVENT else labels[key])
     adding = chosen == NEW_EVENT
@@ -113,9 +114,9 @@ def events_section(engine) -> None:
         return
     if adding and not event_id.strip() and date is not None:
         event_id = records.suggested_event_id(engine, year=date.year)
-    values = {"event_id": event_id if adding else chosen, "title": title, "event_type": event_type, "date": date,
-              "delivery": delivery, "host_region": host_region or importers.NATIONAL, "mwres_indicators": mwres,
-              "capacity": capacity}
+    values = {"event_id": event_id if adding else chosen, "title": title, "event_type": event_type,
+              "date": date, "delivery": delivery, "host_region": host_region or importers.NATIONAL,
+              "mwres_indicators": mwres, "capacity": capacity}
     change = records.save_event(engine, values=values, adding=adding, user=current_user())
     if change.problems:
         show_problems(change)
@@ -126,9 +127,9 @@ def events_section(engine) -> None:
 def roster_section(engine) -> None:
     """Draw the reps roster as an editable table and its save button."""
     st.subheader("Reps roster")
-    st.caption("Change a role or set an end date in the table, or add a rep in the empty row at the bottom. "
-               "A recorded appointment's name, region and start date stay as they are: to correct one, set its "
-               "end date and add a new row.")
+    st.caption("Change a role or set an end date in the table, or add a rep with the table's + button. "
+               "A recorded appointment's name, region and start date stay as they are: to correct one, "
+               "set its end date and add a new row.")
     recorded = records.roster(engine)
     regions = cached_lookup(meta.region_options)
     training_names = regions.loc[regions["is_training_region"].astype(bool), "name"].tolist()
@@ -148,7 +149,8 @@ def roster_section(engine) -> None:
             "end_date": st.column_config.DateColumn("End date", format="D MMM YYYY"),
         },
     )
-    if not st.button("Save roster changes", type="primary", key="records_roster_save", icon=":material/save:"):
+    if not st.button("Save roster changes", type="primary", key="records_roster_save",
+                     icon=":material/save:"):
         return
     change = records.save_roster(engine, recorded=recorded, edited=edited, user=current_user())
     if change.problems:
@@ -161,9 +163,9 @@ def roster_section(engine) -> None:
 def benchmarks_section(engine) -> None:
     """Draw the form for one published national figure."""
     st.subheader("National benchmarks")
-    st.caption("One published figure, e.g. a GMC progression report's pass rate for a group: the count that "
-               "passed (numerator) out of the count who sat (denominator). A figure with the same year, measure, "
-               "group and source replaces the recorded one.")
+    st.caption("One published figure, e.g. a GMC progression report's pass rate for a group: the count "
+               "that passed (numerator) out of the count who sat (denominator). A figure with the same "
+               "year, measure, group and source replaces the recorded one.")
     measures = records.measure_options(engine)
     measure_labels = dict(zip(measures["code"], measures["label"], strict=True))
     with st.form("records_benchmark_form"):

@@ -29,7 +29,7 @@ BENCHMARK = {
 
 
 def problem_text(message: str) -> str:
-    """Return a problem message without its leading "row N, " (row numbers differ between a file and a table)."""
+    """Return a problem message without its leading "row N, " (a file and a table number rows differently)."""
     return message.split(", ", 1)[1]
 
 
@@ -227,8 +227,8 @@ def test_benchmark_is_saved_with_its_link_and_undone(engine):
         assert conn.execute(select(Benchmark.id)).first() is None
 
 
-@pytest.mark.parametrize("link", ["javascript:alert(1)", "www.gmc-uk.org/report", "https://", "https://a b.org",
-                                  "https://example.org/" + "x" * 500])
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "www.gmc-uk.org/report", "https://",
+                                  "https://a b.org", "https://example.org/" + "x" * 500])
 def test_benchmark_link_must_be_a_web_address_of_bounded_length(engine, link):
     """Links that are not http(s) addresses, or are too long, are refused and nothing is written."""
     change = records.save_benchmark(engine, values={**BENCHMARK, "source_url": link}, user=USER)
@@ -240,7 +240,8 @@ def test_benchmark_link_must_be_a_web_address_of_bounded_length(engine, link):
 def test_benchmark_numerator_above_denominator_refused(engine):
     """The importer's count check applies to the form too."""
     change = records.save_benchmark(engine, values={**BENCHMARK, "numerator": 600}, user=USER)
-    assert [problem_text(p) for p in change.problems] == ["column numerator: '600' — larger than the denominator (520)"]
+    assert [problem_text(p) for p in change.problems] == [
+        "column numerator: '600' — larger than the denominator (520)"]
 
 
 def test_benchmark_link_updates_are_undone(engine, tmp_path):

@@ -22,7 +22,7 @@ from tests.browser.helpers import APP_TIMEOUT_MS, save_screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-COVERAGE_NOTE = re.compile(r"Rep coverage on [^:]+: (\d+) of (\d+) selected training regions have an active rep")
+COVERAGE_NOTE = re.compile(r"Rep coverage on [^:]+: (\d+) of \d+ selected training regions have an active")
 NEW_GROUP = "Browser-test graduates"
 
 
@@ -95,7 +95,8 @@ def open_records(page, server: RecordsServer) -> None:
 def undo_latest(page, server: RecordsServer, change: str) -> None:
     """On the Records page, undo the change whose label contains ``change``, confirming it."""
     open_records(page, server)
-    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("Change to undo", exact=True))
+    label = page.get_by_text("Change to undo", exact=True)
+    box = page.locator('[data-testid="stSelectbox"]').filter(has=label)
     option = page.get_by_role("option", name=change, exact=False).first
     # A rerun that redraws the page while the list opens closes it again.
     for _ in range(OPEN_ATTEMPTS):
@@ -139,7 +140,7 @@ def test_moving_an_event_out_of_the_period_changes_the_events_count_until_undone
 
 
 def test_adding_an_event_is_an_audited_batch_that_undo_removes(records_server, page):
-    """An event added with a blank id gets the year's next SL number, is recorded as a batch, and undo removes it."""
+    """An event added with a blank id gets the year's next SL number, is a batch, and undo removes it."""
     expected_id = records.suggested_event_id(records_server.engine, year=dt.date.today().year)
     open_records(page, records_server)
     page.get_by_role("textbox", name="Title").fill("Browser test portfolio clinic")
@@ -155,7 +156,7 @@ def test_adding_an_event_is_an_audited_batch_that_undo_removes(records_server, p
 
 
 def test_ending_a_reps_term_lowers_rep_coverage_until_undone(records_server, page):
-    """Setting yesterday as the end date of a region's only active rep lowers coverage by one; undo restores it."""
+    """Ending the term of a region's only active rep yesterday lowers coverage by one; undo restores it."""
     today = dt.date.today()
     active = ("start_date <= :today AND (end_date IS NULL OR end_date >= :today)")
     only = records_server.first(
@@ -186,7 +187,8 @@ def test_ending_a_reps_term_lowers_rep_coverage_until_undone(records_server, pag
     expect(grid.locator(f"#glide-cell-4-{position}")).to_have_text(yesterday)
     page.wait_for_selector(IDLE_APP, timeout=APP_TIMEOUT_MS)
     page.get_by_role("button", name="Save roster changes").click()
-    expect(page.get_by_text("Saved the roster changes as import", exact=False)).to_be_visible(timeout=APP_TIMEOUT_MS)
+    saved = page.get_by_text("Saved the roster changes as import", exact=False)
+    expect(saved).to_be_visible(timeout=APP_TIMEOUT_MS)
     expect(page.get_by_text("0 inserted, 1 updated", exact=False)).to_be_visible()
     assert covered_regions(page, records_server) == before - 1
 
@@ -212,7 +214,7 @@ def test_adding_a_benchmark_shows_it_on_differential_attainment_until_undone(rec
     page.keyboard.press("Enter")
     page.get_by_role("spinbutton", name="Numerator").fill("40")
     page.get_by_role("spinbutton", name="Denominator").fill("100")
-    page.get_by_role("textbox", name="Source").fill("Browser test progression report")
+    page.get_by_role("textbox", name="Source", exact=True).fill("Browser test progression report")
     page.get_by_role("textbox", name="Link to the source").fill("https://www.example.org/progression")
     page.get_by_role("button", name="Add the benchmark").click()
     expect(page.get_by_text(f"Saved the {shown.year} benchmark for {NEW_GROUP}", exact=False)).to_be_visible()
