@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from data_access import importers, records
+from data_access.queries import attainment
 from data_access.audit import audit_events
 from data_access.batches import batch_history
 from data_access.db import migrate
@@ -288,3 +289,16 @@ def test_records_never_touch_other_tables_rows(engine):
     with engine.connect() as conn:
         assert sorted(conn.execute(select(Event.event_key)).scalars()) == ["SL-2024-001", "SL-2025-014"]
         assert conn.execute(select(Rep.name)).scalars().all() == ["Dr A. Example"]
+
+
+def test_benchmark_sources_list_each_report_with_its_years_and_link(engine):
+    """About the data lists each source once per link, with the span of years and the number of figures."""
+    url = "https://www.gmc-uk.org/progression-report"
+    for year in (2023, 2024):
+        figure = {**BENCHMARK, "year": year, "source": "GMC report", "source_url": url}
+        records.save_benchmark(engine, values=figure, user=USER)
+    unlinked = {**BENCHMARK, "year": 2022, "source": "RCPCH table", "source_url": ""}
+    records.save_benchmark(engine, values=unlinked, user=USER)
+    sources = attainment.benchmark_sources(engine)
+    assert [tuple(row) for row in sources.itertuples(index=False)] == [
+        ("GMC report", url, 2023, 2024, 2), ("RCPCH table", None, 2022, 2022, 1)]

@@ -96,3 +96,15 @@ def test_records_page_adds_a_benchmark_then_undoes_it(app_db):
     assert f"Undid import {batch_id}" in at.success[0].value
     assert scalar(app_db, "SELECT COUNT(*) FROM benchmark WHERE year = 2024") == 0
     assert scalar(app_db, "SELECT COUNT(*) FROM benchmark WHERE year = 2023") == 1
+
+
+def test_about_page_lists_benchmark_sources_with_their_links(app_db):
+    """A benchmark's source and link typed in on the Records page show on About the data."""
+    figure = {"year": 2024, "measure": "mrcpch_tas", "group": "IMGs", "numerator": 130, "denominator": 520,
+              "source": "GMC progression report 2024", "source_url": "https://www.gmc-uk.org/progression-report"}
+    assert records.save_benchmark(app_db, values=figure, user="alice").problems == []
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=RUN_TIMEOUT_SECONDS)
+    at = at.switch_page("pages/5_About_the_data.py").run()
+    sources = next(frame.value for frame in at.dataframe if "source_url" in frame.value.columns)
+    assert sources[["source", "source_url"]].values.tolist() == [
+        ["GMC progression report 2024", "https://www.gmc-uk.org/progression-report"]]
