@@ -19,7 +19,7 @@ from data_access.config import ConfigError
 from data_access.queries import meta
 from domain.periods import UK_TIME
 from ui.auth import current_user
-from ui.cache import cached_lookup, get_engine, refresh_data_version
+from ui.cache import cached_lookup, current_data_version, get_engine, refresh_data_version
 from ui.frame import page_frame
 
 NEW_EVENT = ""
@@ -30,7 +30,7 @@ CHANGES_SHOWN = 20
 DEFAULT_BENCHMARK_YEAR_OFFSET = 1
 
 _FLASH_KEY = "records_flash"
-_ROSTER_ROUND_KEY = "records_roster_round"
+_ROSTER_SNAPSHOT_KEY = "records_roster_drawn"
 _UNDO_PENDING_KEY = "records_undo_pending"
 
 
@@ -130,17 +130,24 @@ def roster_section(engine) -> None:
     st.caption("Change a role or set an end date in the table, or add a rep with the table's + button. "
                "A recorded appointment's name, region and start date stay as they are: to correct one, "
                "set its end date and add a new row.")
-    recorded = records.roster(engine)
     regions = cached_lookup(meta.region_options)
     training_names = regions.loc[regions["is_training_region"].astype(bool), "name"].tolist()
-    round_number = st.session_state.get(_ROSTER_ROUND_KEY, 0)
+    # The editor applies edits by row position, so the roster it was drawn
+    # from is kept for the session: a rep added meanwhile by someone else must
+    # not shift this admin's edits onto other rows. A change to the data (a
+    # save, an undo, an import) draws a fresh roster and editor.
+    editor_key = f"records_roster_{current_data_version()}"
+    drawn_key, recorded = st.session_state.get(_ROSTER_SNAPSHOT_KEY, (None, None))
+    if drawn_key != editor_key:
+        recorded = records.roster(engine)
+        st.session_state[_ROSTER_SNAPSHOT_KEY] = (editor_key, recorded)
     edited = st.data_editor(
-        # A frame of its own, so that `recorded` stays as stored whatever the editor does with its data.
-        records.roster(engine),
+        # A copy, so that `recorded` stays as drawn whatever the editor does with its data.
+        recorded.copy(),
         num_rows="add",
         hide_index=True,
         width="stretch",
-        key=f"records_roster_{round_number}",
+        key=editor_key,
         column_config={
             "name": st.column_config.TextColumn("Name", required=True, max_chars=120),
             "region": st.column_config.SelectboxColumn("Region", options=training_names, required=True),
@@ -156,7 +163,6 @@ def roster_section(engine) -> None:
     if change.problems:
         show_problems(change)
         return
-    st.session_state[_ROSTER_ROUND_KEY] = round_number + 1
     saved(change, "the roster changes")
 
 
@@ -225,7 +231,6 @@ def changes_section(engine) -> None:
             st.error(f"**Not undone:** {exc}. Nothing was changed.")
             return
         refresh_data_version()
-        st.session_state[_ROSTER_ROUND_KEY] = st.session_state.get(_ROSTER_ROUND_KEY, 0) + 1
         flash(f"Undid import {chosen}: {changed:,} rows deleted or restored.")
 
 
