@@ -182,10 +182,10 @@ def benchmarks_section(engine) -> None:
         measure = right.selectbox("Measure", list(measure_labels), format_func=measure_labels.__getitem__)
         group = left.selectbox("Group", records.benchmark_groups(engine), index=None, accept_new_options=True,
                                placeholder="Choose or type a group, e.g. IMGs")
+        source = right.text_input("Source", placeholder="e.g. GMC progression report 2025")
         numerator = left.number_input("Numerator", min_value=0, step=1, value=None)
         denominator = right.number_input("Denominator", min_value=0, step=1, value=None)
-        source = left.text_input("Source", placeholder="e.g. GMC progression report 2025")
-        source_url = right.text_input("Link to the source", placeholder="https://…")
+        source_url = st.text_input("Link to the source", placeholder="https://…")
         submitted = st.form_submit_button("Add the benchmark", type="primary", icon=":material/save:")
     if not submitted:
         return
