@@ -19,6 +19,7 @@ ACTIONS: dict[str, str] = {
     "logout": "Logged out",
     "import": "Imported a file",
     "undo": "Undid an import",
+    "record_edit": "Changed a record on the Records page",
     "clear_demo": "Removed the demo data",
     "export": "Exported data",
 }

@@ -47,7 +47,10 @@ Decisions where the contract is silent:
   it) as it was, so undo can tell inserted rows from updated ones.
 - **Refused as well:** a header with no data rows; text too long for its
   column; numbers outside the column's range; benchmark numerator above its
-  denominator; an outcome category that disagrees with its measure.
+  denominator; an outcome category that disagrees with its measure; a rep
+  appointment whose dates overlap another of the same name and region (in
+  the file or already recorded); a benchmark source_url that is not an
+  http(s) address.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import openpyxl
@@ -86,7 +90,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                  ("response_id", "submitted", "email", "region", "stage", "would_recommend", "comments")),
     "reps": (("name", "region", "start_date"), ("role", "end_date")),
     "outcomes": (("email", "category", "measure", "date", "result"), ("region", "stage")),
-    "benchmarks": (("year", "measure", "group", "numerator", "denominator", "source"), ()),
+    "benchmarks": (("year", "measure", "group", "numerator", "denominator", "source"), ("source_url",)),
 }
 
 # kind -> (prepared columns forming the natural key, the field named in a
@@ -626,11 +630,11 @@ def _parse_feedback(work: _Preparation, ref: _Reference, key: bytes, engine: Eng
     work.parse("comments", _optional(str.strip))
 
 
-def _parse_reps(work: _Preparation, ref: _Reference, _key: bytes, _engine: Engine) -> None:
+def _parse_reps(work: _Preparation, ref: _Reference, _key: bytes, engine: Engine) -> None:
     rep = models.Rep.__table__.c
-    work.parse("name", _required(_text(_length(rep.name), collapse=True)))
-    work.parse("region", _required(_lookup(ref.training_regions, normalise.region_token,
-                                           "not one of the 19 training regions")))
+    name = work.parse("name", _required(_text(_length(rep.name), collapse=True)))
+    region = work.parse("region", _required(_lookup(ref.training_regions, normalise.region_token,
+                                                    "not one of the 19 training regions")))
     start = work.parse("start_date", _required(normalise.parse_date))
     work.parse("role", _optional(_choice(ROLES, "role"), "rep"))
     end = work.parse("end_date", _optional(normalise.parse_date))
@@ -638,6 +642,50 @@ def _parse_reps(work: _Preparation, ref: _Reference, _key: bytes, _engine: Engin
     if before.any():
         work.report("end_date", before,
                     [f"end date is before the start date ({s.isoformat()})" for s in start[before]])
+    complete = (name.notna() & region.notna() & start.notna()).to_numpy() & ~before
+    overlaps = _overlapping_appointments(engine, name[complete], region[complete], start[complete],
+                                         end[complete])
+    if overlaps:
+        mask = work.table.index.isin(list(overlaps))
+        work.report("start_date", mask, [overlaps[row] for row in work.table.index[mask]])
+
+
+def _overlapping_appointments(engine: Engine, names: pd.Series, regions: pd.Series, starts: pd.Series,
+                              ends: pd.Series) -> dict[Any, str]:
+    """Return {row: reason} for each appointment that shares days (end dates
+    included, no end date meaning still serving) with another appointment of
+    the same name in the same region, in the file or already recorded (a
+    recorded one with the same name, region and start date is the row being
+    replaced)."""
+    appointments: dict[tuple[str, str], list[tuple[dt.date, dt.date | None, str, Any]]] = {}
+    file_keys = set()
+    for row, name, region, start, end in zip(names.index, names, regions, starts, ends, strict=True):
+        appointments.setdefault((name, region), []).append((start, end, f"row {row}", row))
+        file_keys.add((name, region, start))
+    reps, regions_t = models.Rep.__table__, models.Region.__table__
+    wanted = sorted({name for name, _ in appointments})
+    with engine.connect() as conn:
+        for chunk in _chunks(wanted, IN_CHUNK):
+            for name, region, start, end in conn.execute(
+                    select(reps.c.name, regions_t.c.code, reps.c.start_date, reps.c.end_date)
+                    .join(regions_t, regions_t.c.id == reps.c.region_id).where(reps.c.name.in_(chunk))):
+                if (name, region) in appointments and (name, region, start) not in file_keys:
+                    appointments[(name, region)].append((start, end, "already recorded", None))
+    reasons: dict[Any, str] = {}
+    for group in appointments.values():
+        for start, end, _, row in group:
+            if row is None:
+                continue
+            for other_start, other_end, where, other_row in group:
+                # Two rows with one start date share a key: the duplicate check reports them.
+                if other_row is not None and other_start == start:
+                    continue
+                if start <= (other_end or dt.date.max) and other_start <= (end or dt.date.max):
+                    until = other_end.isoformat() if other_end else "no end date"
+                    reasons[row] = (f"dates overlap another appointment of this rep in this region "
+                                    f"({other_start.isoformat()} to {until}, {where})")
+                    break
+    return reasons
 
 
 def _parse_outcomes(work: _Preparation, ref: _Reference, key: bytes, _engine: Engine) -> None:
@@ -675,6 +723,20 @@ def _parse_outcomes(work: _Preparation, ref: _Reference, key: bytes, _engine: En
     work.parse("stage", _stage_parser(ref))
 
 
+def _web_address(max_length: int) -> Callable[[str], str]:
+    """Return a parser that accepts one http or https address of at most ``max_length`` characters."""
+    def parse_web_address(text: str) -> str:
+        value = text.strip()
+        if len(value) > max_length:
+            raise ValueError(f"longer than {max_length} characters")
+        parts = urlsplit(value)
+        has_space = any(character.isspace() for character in value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or has_space:
+            raise ValueError("not a web address (use one starting https:// or http://)")
+        return value
+    return parse_web_address
+
+
 def _parse_benchmarks(work: _Preparation, ref: _Reference, _key: bytes, _engine: Engine) -> None:
     benchmark = models.Benchmark.__table__.c
     work.parse("year", _required(lambda t: normalise.parse_whole_number(
@@ -684,6 +746,7 @@ def _parse_benchmarks(work: _Preparation, ref: _Reference, _key: bytes, _engine:
     numerator = work.parse("numerator", _required(normalise.parse_whole_number))
     denominator = work.parse("denominator", _required(normalise.parse_whole_number))
     work.parse("source", _required(_text(_length(benchmark.source), collapse=True)))
+    work.parse("source_url", _optional(_web_address(_length(benchmark.source_url))))
     larger = _pairwise(numerator, denominator, lambda n, d: n > d)
     if larger.any():
         work.report("numerator", larger,
@@ -789,7 +852,7 @@ _TARGETS: dict[str, _Target] = {
     "outcomes": _Target(models.Outcome.__table__, ("participant_id", "measure_id", "date"),
                         ("result", "flag", "region_id", "stage_id"), "participant_id"),
     "benchmarks": _Target(models.Benchmark.__table__, ("year", "measure_id", "group_label", "source"),
-                          ("numerator", "denominator"), "year"),
+                          ("numerator", "denominator", "source_url"), "year"),
 }
 _PARTICIPANTS = _Target(models.Participant.__table__, ("pseudonym",), (), "pseudonym")
 
@@ -1152,6 +1215,7 @@ def _write_benchmarks(conn: Connection, rows: pd.DataFrame, batch_id: int) -> tu
         "source": rows["source"].astype(object),
         "numerator": rows["numerator"].astype(int),
         "denominator": rows["denominator"].astype(int),
+        "source_url": rows["source_url"].astype(object),
     })
     return _upsert(conn, _TARGETS["benchmarks"], new, batch_id)
 

@@ -255,6 +255,8 @@ class Benchmark(Base):
     numerator: Mapped[int] = mapped_column(Integer)
     denominator: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(300))
+    # The published report's web address, when one was given.
+    source_url: Mapped[str | None] = mapped_column(String(500))
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
     __table_args__ = (
         UniqueConstraint("year", "measure_id", "group_label", "source", name="uq_benchmark_natural"),

@@ -8,7 +8,7 @@ import streamlit as st
 
 from charts.cartogram import CARTOGRAM_CREDIT
 from data_access.config import ConfigError, min_cell
-from data_access.queries import meta
+from data_access.queries import attainment, meta
 from domain.compare import COMPARISON_RULE
 from domain.metrics import ARCP_GROUPING, COUNTING_RULES
 from domain.suppression import suppression_note
@@ -48,6 +48,21 @@ if history.empty:
 else:
     st.caption("The most recent imports, newest first. No participant data is shown here.")
     st.dataframe(import_history_table(history), hide_index=True, key="import-history")
+benchmark_sources = cached_lookup(attainment.benchmark_sources)
+if not benchmark_sources.empty:
+    st.caption("The published reports the national benchmarks were taken from; follow a link to check a figure.")
+    st.dataframe(
+        benchmark_sources,
+        hide_index=True,
+        column_config={
+            "source": "Source",
+            "source_url": st.column_config.LinkColumn("Link"),
+            "first_year": st.column_config.NumberColumn("From year", format="%d"),
+            "last_year": st.column_config.NumberColumn("To year", format="%d"),
+            "figures": "Figures",
+        },
+        key="benchmark-sources",
+    )
 
 st.header("Small numbers", anchor="suppression", divider="blue")
 if session_cell is None:

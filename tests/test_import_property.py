@@ -30,6 +30,7 @@ VALID = {
     "measure": ["mrcpch_fop"], "result": ["pass", "fail"], "year": ["2024"],
     "group": ["IMGs", "UK graduates"],
     "numerator": ["40"], "denominator": ["100"], "source": ["GMC"],
+    "source_url": ["https://www.gmc-uk.org/progression-report", ""],
 }
 TABLES = {"events": "event", "attendance": "attendance", "feedback": "feedback", "reps": "rep",
           "outcomes": "outcome", "benchmarks": "benchmark"}

@@ -30,7 +30,7 @@ from ui.cache import get_engine
 ROLE_KEY = "role"
 USER_KEY = "user"
 # Page files only admins see in the menu and may open.
-ADMIN_PAGES = frozenset({"8_Audit_log.py", "9_Data.py"})
+ADMIN_PAGES = frozenset({"7_Records.py", "8_Audit_log.py", "9_Data.py"})
 LOCAL_ADDRESSES = frozenset({"127.0.0.1", "localhost", "::1"})
 LOCAL_USER = "local user"
 

@@ -270,3 +270,30 @@ def mwres_reach(engine: Engine, *, filters: Filters) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=MWRES_REACH_COLUMNS).astype(
         {"events": "int64", "attendances": "int64", "unique_participants": "int64"}
     )
+
+
+BENCHMARK_SOURCE_COLUMNS = ["source", "source_url", "first_year", "last_year", "figures"]
+
+
+def benchmark_sources(engine: Engine) -> pd.DataFrame:
+    """Return each source of the national benchmark figures once per link.
+
+    Columns: ``source``, ``source_url`` (the published report's address, None
+    when none was recorded), ``first_year`` and ``last_year`` (ints, the
+    years of its figures) and ``figures`` (how many figures it gave).
+    Ordered by source and link.
+    """
+    query = (
+        select(
+            benchmark_t.c.source,
+            benchmark_t.c.source_url,
+            func.min(benchmark_t.c.year),
+            func.max(benchmark_t.c.year),
+            func.count(),
+        )
+        .group_by(benchmark_t.c.source, benchmark_t.c.source_url)
+        .order_by(benchmark_t.c.source, benchmark_t.c.source_url)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame([tuple(row) for row in rows], columns=BENCHMARK_SOURCE_COLUMNS, dtype=object)

@@ -16,7 +16,7 @@ from ui.auth import LOCAL_MODE_BANNER, NOT_PERMITTED, WRONG_LOGIN
 from ui.privacy import SWITCH_LABEL
 
 PAGES = sorted(f"pages/{path.name}" for path in (ROOT / "pages").glob("*.py"))
-ADMIN_PAGES = ["pages/8_Audit_log.py", "pages/9_Data.py"]
+ADMIN_PAGES = ["pages/7_Records.py", "pages/8_Audit_log.py", "pages/9_Data.py"]
 PASSWORDS = {"alice": "alice-admin-pass", "victor": "victor-viewer-pass"}
 SECRETS = f"""
 [accounts.alice]

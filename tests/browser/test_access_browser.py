@@ -69,7 +69,7 @@ def test_viewer_sees_dashboard_but_not_data_page(access_server, page):
     save_screenshot(page, "viewer-overview")
 
 
-@pytest.mark.parametrize("path", ["/Data", "/Audit_log"])
+@pytest.mark.parametrize("path", ["/Records", "/Data", "/Audit_log"])
 def test_viewer_deep_link_to_admin_page_not_permitted(access_server, page, path):
     """A viewer who logs in on an admin page's link is told it is not permitted, with no controls."""
     password, _ = access_server.accounts["victor"]
