@@ -162,6 +162,17 @@ def test_csv_line_longer_than_any_row_within_the_limits_refused():
                        "[import] max_cell_chars)")
 
 
+def test_lines_ended_by_carriage_returns_alone_are_lines():
+    """A file whose lines end with CR alone (old Mac) is read line by line, not as one long line."""
+    table = importers.read_table(b"".join(b"r%02d,aaaaaaaaa,bbbbbbbbb\r" % n for n in range(5)), limits=SMALL)
+    assert len(table) == 4
+
+
+def test_long_line_ended_by_a_carriage_return_refused():
+    """A too-long line is found between CR line ends too."""
+    assert refusal(b"h0,h1\r" + b"a" * 93 + b"\rx,y\r").startswith("a line of the file has 93 characters")
+
+
 def test_longest_row_within_the_limits_read():
     """Four cells of ten quote characters, quoted with their quotes doubled, are a row within the limits."""
     quotes = '"' * 10
