@@ -48,6 +48,11 @@ Decisions where the contract is silent:
 - **Refused as well:** a header with no data rows; text too long for its
   column; numbers outside the column's range; benchmark numerator above its
   denominator; an outcome category that disagrees with its measure.
+- **Limits** (``config.import_limits``): more rows, columns or characters in
+  a cell than ``[import] max_rows``, ``max_columns`` and ``max_cell_chars``
+  are refused while the file is read, so reading stops at the first row
+  beyond them; a workbook unpacking to more than ``MAX_XLSX_UNPACKED_BYTES``
+  or ``MAX_XLSX_RATIO`` times its size is refused before it is parsed.
 """
 
 from __future__ import annotations
