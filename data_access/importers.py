@@ -52,7 +52,9 @@ Decisions where the contract is silent:
   a cell than ``[import] max_rows``, ``max_columns`` and ``max_cell_chars``
   are refused while the file is read, so reading stops at the first row
   beyond them; a workbook unpacking to more than ``MAX_XLSX_UNPACKED_BYTES``
-  or ``MAX_XLSX_RATIO`` times its size is refused before it is parsed.
+  or ``MAX_XLSX_RATIO`` times its size, or whose shared strings and other
+  parts held whole exceed ``MAX_XLSX_HELD_BYTES``, is refused before it is
+  parsed.
 """
 
 from __future__ import annotations
@@ -126,6 +128,10 @@ MAX_FILE_MB = 100
 # so a much higher ratio is a decompression bomb.
 MAX_XLSX_RATIO = 100
 MAX_XLSX_UNPACKED_BYTES = 1_000 * 1024 * 1024
+# openpyxl streams the sheet but holds the shared strings (and the other parts
+# that are not worksheets) whole; 1,000,000 distinct emails take about 50 MB.
+MAX_XLSX_HELD_BYTES = 256 * 1024 * 1024
+WORKSHEETS_FOLDER = "xl/worksheets/"
 # Negative means KiB in SQLite: 256 MiB at most, taken only as pages are read.
 SQLITE_IMPORT_CACHE_KIB = -262_144
 
@@ -354,12 +360,16 @@ def _csv_grid(data: bytes, *, limits: ImportLimits, first_rows: int | None,
 def _check_archive(data: bytes) -> None:
     """Raise ``TableError`` for a workbook whose zip members unpack to more
     than ``MAX_XLSX_UNPACKED_BYTES`` or more than ``MAX_XLSX_RATIO`` times the
-    file's size. zipfile never unpacks a member past its stated size."""
+    file's size, or whose parts other than worksheets (read whole) unpack to
+    more than ``MAX_XLSX_HELD_BYTES``. zipfile never unpacks a member past its
+    stated size."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
+            members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise TableError("the file is not a table: it is not a readable XLSX workbook") from None
+    unpacked = sum(member.file_size for member in members)
+    held = sum(member.file_size for member in members if not member.filename.startswith(WORKSHEETS_FOLDER))
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
         largest_mb = MAX_XLSX_UNPACKED_BYTES / (1024 * 1024)
         raise TableError(f"the workbook unpacks to {unpacked / (1024 * 1024):,.1f} MB; the largest accepted "
@@ -367,6 +377,10 @@ def _check_archive(data: bytes) -> None:
     if unpacked > MAX_XLSX_RATIO * len(data):
         raise TableError(f"the workbook unpacks to {unpacked / len(data):,.0f} times its size, far more than "
                          f"spreadsheet exports do; the largest accepted is {MAX_XLSX_RATIO} times its size")
+    if held > MAX_XLSX_HELD_BYTES:
+        raise TableError(f"the workbook's shared strings and other parts outside its sheets unpack to "
+                         f"{held / (1024 * 1024):,.1f} MB; the largest accepted is "
+                         f"{MAX_XLSX_HELD_BYTES / (1024 * 1024):,.1f} MB (split it into smaller files)")
 
 
 def _xlsx_grid(data: bytes, *, limits: ImportLimits, first_rows: int | None,

@@ -225,6 +225,26 @@ def test_workbook_unpacking_beyond_the_size_limit_refused(monkeypatch):
     assert "(split it into smaller files)" in refusal(data, ImportLimits())
 
 
+def held_size(data: bytes) -> int:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(m.file_size for m in archive.infolist() if not m.filename.startswith("xl/worksheets/"))
+
+
+@pytest.mark.parametrize("headroom", [0, 1])
+def test_parts_held_whole_up_to_their_limit_read(monkeypatch, headroom):
+    """Shared strings and other non-sheet parts unpacking to MAX_XLSX_HELD_BYTES, or one byte less, are read."""
+    data = hostile_files.xlsx_bytes(table_rows(3))
+    monkeypatch.setattr(importers, "MAX_XLSX_HELD_BYTES", held_size(data) + headroom)
+    assert len(importers.read_table(data, limits=ImportLimits())) == 2
+
+
+def test_parts_held_whole_beyond_their_limit_refused(monkeypatch):
+    """Non-sheet parts unpacking to one byte more than MAX_XLSX_HELD_BYTES are refused before parsing."""
+    data = hostile_files.xlsx_bytes(table_rows(3))
+    monkeypatch.setattr(importers, "MAX_XLSX_HELD_BYTES", held_size(data) - 1)
+    assert refusal(data, ImportLimits()).startswith("the workbook's shared strings and other parts outside")
+
+
 # --- hostile files with the real defaults ------------------------------------------------
 
 
