@@ -232,7 +232,7 @@ def held_size(data: bytes) -> int:
 
 @pytest.mark.parametrize("headroom", [0, 1])
 def test_parts_held_whole_up_to_their_limit_read(monkeypatch, headroom):
-    """Shared strings and other non-sheet parts unpacking to MAX_XLSX_HELD_BYTES, or one byte less, are read."""
+    """Non-sheet parts (shared strings...) unpacking to MAX_XLSX_HELD_BYTES, or one byte less, are read."""
     data = hostile_files.xlsx_bytes(table_rows(3))
     monkeypatch.setattr(importers, "MAX_XLSX_HELD_BYTES", held_size(data) + headroom)
     assert len(importers.read_table(data, limits=ImportLimits())) == 2
