@@ -132,6 +132,15 @@ MAX_XLSX_UNPACKED_BYTES = 1_000 * 1024 * 1024
 # that are not worksheets) whole; 1,000,000 distinct emails take about 50 MB.
 MAX_XLSX_HELD_BYTES = 256 * 1024 * 1024
 WORKSHEETS_FOLDER = "xl/worksheets/"
+# zipfile builds an object for each entry of the archive's directory before
+# anything else can be checked; a real workbook's directory takes a few KB
+# (tens of members), and 4 MB holds at most about 90,000 entries.
+MAX_XLSX_DIRECTORY_BYTES = 4 * 1024 * 1024
+# The end record of a zip archive: its signature, where in it the directory's
+# size sits, and how far from the end it can start (its size plus a comment).
+_ZIP_END = b"PK\x05\x06"
+_ZIP_END_DIRECTORY_SIZE_AT = 12
+_ZIP_END_SEARCH = 22 + 65_535
 # Negative means KiB in SQLite: 256 MiB at most, taken only as pages are read.
 SQLITE_IMPORT_CACHE_KIB = -262_144
 
@@ -362,7 +371,16 @@ def _check_archive(data: bytes) -> None:
     than ``MAX_XLSX_UNPACKED_BYTES`` or more than ``MAX_XLSX_RATIO`` times the
     file's size, or whose parts other than worksheets (read whole) unpack to
     more than ``MAX_XLSX_HELD_BYTES``. zipfile never unpacks a member past its
-    stated size."""
+    stated size. The directory's size is read from the archive's end record
+    first, so that zipfile does not build an object for each of millions of
+    entries (zipfile reads the directory by that size, not by its count)."""
+    end = data.rfind(_ZIP_END, max(0, len(data) - _ZIP_END_SEARCH))
+    if end >= 0:
+        at = end + _ZIP_END_DIRECTORY_SIZE_AT
+        directory = int.from_bytes(data[at:at + 4], "little")
+        if directory > MAX_XLSX_DIRECTORY_BYTES:
+            raise TableError(f"the workbook's list of parts takes {directory / 1024:,.0f} KB; the largest "
+                             f"accepted is {MAX_XLSX_DIRECTORY_BYTES / 1024:,.0f} KB")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()

@@ -245,6 +245,27 @@ def test_parts_held_whole_beyond_their_limit_refused(monkeypatch):
     assert refusal(data, ImportLimits()).startswith("the workbook's shared strings and other parts outside")
 
 
+def directory_size(data: bytes) -> int:
+    """Return the size in bytes of the zip archive's central directory, entry by entry."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(46 + len(m.filename.encode()) + len(m.extra) + len(m.comment) for m in archive.infolist())
+
+
+@pytest.mark.parametrize("headroom", [0, 1])
+def test_workbook_directory_up_to_its_limit_read(monkeypatch, headroom):
+    """A workbook whose list of parts takes MAX_XLSX_DIRECTORY_BYTES, or one byte less, is read."""
+    data = hostile_files.xlsx_bytes(table_rows(3))
+    monkeypatch.setattr(importers, "MAX_XLSX_DIRECTORY_BYTES", directory_size(data) + headroom)
+    assert len(importers.read_table(data, limits=ImportLimits())) == 2
+
+
+def test_workbook_directory_beyond_its_limit_refused(monkeypatch):
+    """A workbook whose list of parts takes one byte more than MAX_XLSX_DIRECTORY_BYTES is refused."""
+    data = hostile_files.xlsx_bytes(table_rows(3))
+    monkeypatch.setattr(importers, "MAX_XLSX_DIRECTORY_BYTES", directory_size(data) - 1)
+    assert refusal(data, ImportLimits()).startswith("the workbook's list of parts takes ")
+
+
 # --- hostile files with the real defaults ------------------------------------------------
 
 
