@@ -275,6 +275,16 @@ def test_ten_megabyte_cell_refused(tmp_path, no_secrets):
     assert "[import] max_cell_chars" in refusal(path.read_bytes(), None)
 
 
+def test_ten_megabyte_xlsx_cell_refused():
+    """An XLSX cell of 10 MB of hex digits (unpacking to twice its size) is refused with the default limits."""
+    comment = os.urandom(hostile_files.HUGE_CELL_CHARS // 2).hex()
+    rows = [list(hostile_files.ATTENDANCE_HEADER), ["EV1", "amina@example.org", comment]]
+    data = hostile_files.xlsx_bytes(rows)
+    assert refusal(data, ImportLimits()) == (
+        "row 2 has a cell of more than 10,000 characters; the longest accepted is 10,000 "
+        "([import] max_cell_chars)")
+
+
 def test_hundred_thousand_columns_refused(tmp_path, no_secrets):
     """A 100,000-column CSV is refused at its header row with the default limits."""
     path = hostile_files.write_wide_csv(tmp_path / "wide.csv")
