@@ -276,7 +276,7 @@ def test_ten_megabyte_cell_refused(tmp_path, no_secrets):
 
 
 def test_ten_megabyte_xlsx_cell_refused():
-    """An XLSX cell of 10 MB of hex digits (unpacking to twice its size) is refused with the default limits."""
+    """An XLSX cell of 10 MB of hex digits (unpacking to twice its size) is refused by default."""
     comment = os.urandom(hostile_files.HUGE_CELL_CHARS // 2).hex()
     rows = [list(hostile_files.ATTENDANCE_HEADER), ["EV1", "amina@example.org", comment]]
     data = hostile_files.xlsx_bytes(rows)
