@@ -1,4 +1,4 @@
-"""Where the database and the pseudonym key come from.
+"""Where the database and the pseudonym key come from, and the import limits.
 
 Order of precedence for each setting: the environment, then
 ``.streamlit/secrets.toml`` (read directly, so this package never imports
@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import tomllib
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,42 @@ def min_cell() -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 2:
         raise ConfigError(f"[privacy] min_cell must be a whole number of at least 2, not {value!r}")
     return value
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """The largest table an import reads; a file beyond any of them is refused
+    while it is being read, before anything is stored."""
+
+    # rows of the file, the header and any report rows above it included
+    max_rows: int = 2_000_000
+    # cells in one row of the file
+    max_columns: int = 500
+    # characters in one cell
+    max_cell_chars: int = 10_000
+
+
+# Python's csv reader refuses longer fields itself (csv.field_size_limit);
+# a larger cell limit would report the wrong setting.
+LARGEST_CELL_CHARS = 131_072
+
+
+def import_limits() -> ImportLimits:
+    """Return the import limits: for each of ``max_rows``, ``max_columns`` and
+    ``max_cell_chars``, the environment (``SOFT_LANDING_IMPORT_MAX_ROWS`` ...),
+    then ``[import]`` in secrets, then the ``ImportLimits`` default."""
+    configured = read_secrets().get("import", {})
+    values = {}
+    for name, default in asdict(ImportLimits()).items():
+        environment = f"SOFT_LANDING_IMPORT_{name.upper()}"
+        value = os.environ.get(environment) or configured.get(name, default)
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        largest = LARGEST_CELL_CHARS if name == "max_cell_chars" else None
+        usable = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= (largest or value)
+        if not usable:
+            upper = f" and at most {largest:,}" if largest else ""
+            raise ConfigError(f"[import] {name} ({environment}) must be a whole number of at least 1{upper}, "
+                              f"not {value!r}")
+        values[name] = value
+    return ImportLimits(**values)

@@ -51,6 +51,13 @@ Decisions where the contract is silent:
   appointment whose dates overlap another of the same name and region (in
   the file or already recorded); a benchmark source_url that is not an
   http(s) address.
+- **Limits** (``config.import_limits``): more rows, columns or characters in
+  a cell than ``[import] max_rows``, ``max_columns`` and ``max_cell_chars``
+  are refused while the file is read, so reading stops at the first row
+  beyond them; a workbook unpacking to more than ``MAX_XLSX_UNPACKED_BYTES``
+  or ``MAX_XLSX_RATIO`` times its size, or whose shared strings and other
+  parts held whole exceed ``MAX_XLSX_HELD_BYTES``, is refused before it is
+  parsed.
 """
 
 from __future__ import annotations
@@ -60,6 +67,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -77,6 +85,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from data_access import models, normalise, reference
+from data_access.config import ImportLimits, import_limits
 from data_access.pseudonym import pseudonymise
 
 KINDS: tuple[str, ...] = ("events", "attendance", "feedback", "reps", "outcomes", "benchmarks")
@@ -117,6 +126,26 @@ WRITE_CHUNK = 50_000
 # Larger files are refused before they are read, so that memory stays
 # bounded; a national attendance export of 1,000,000 rows is about 60 MB.
 MAX_FILE_MB = 100
+# An XLSX file is a zip archive: its members' stated sizes are checked before
+# it is parsed. Real exports unpack to 5-14 times their size (tests/data; an
+# openpyxl-written 1,000,000-row attendance file unpacks to 290 MB from 22 MB),
+# so a much higher ratio is a decompression bomb.
+MAX_XLSX_RATIO = 100
+MAX_XLSX_UNPACKED_BYTES = 1_000 * 1024 * 1024
+# openpyxl streams the sheet but holds the shared strings (and the other parts
+# that are not worksheets) whole; 1,000,000 distinct 25-character emails as
+# shared strings take about 40 MB.
+MAX_XLSX_HELD_BYTES = 256 * 1024 * 1024
+WORKSHEETS_FOLDER = "xl/worksheets/"
+# zipfile builds an object for each entry of the archive's directory before
+# anything else can be checked; a real workbook's directory takes a few KB
+# (tens of members), and 4 MB holds at most about 90,000 entries.
+MAX_XLSX_DIRECTORY_BYTES = 4 * 1024 * 1024
+# The end record of a zip archive: its signature, where in it the directory's
+# size sits, and how far from the end it can start (its size plus a comment).
+_ZIP_END = b"PK\x05\x06"
+_ZIP_END_DIRECTORY_SIZE_AT = 12
+_ZIP_END_SEARCH = 22 + 65_535
 # Negative means KiB in SQLite: 256 MiB at most, taken only as pages are read.
 SQLITE_IMPORT_CACHE_KIB = -262_144
 
@@ -145,15 +174,22 @@ class UndoError(ValueError):
 # --- step 1: reading -------------------------------------------------------------
 
 
-def read_table(source: str | Path | bytes, *, header_row: int | None = None) -> pd.DataFrame:
+def read_table(source: str | Path | bytes, *, header_row: int | None = None, first_rows: int | None = None,
+               limits: ImportLimits | None = None) -> pd.DataFrame:
     """Return the table in a CSV or XLSX file (path or bytes) as text cells.
 
     Columns are the header cells; the index is the spreadsheet row number of
     each non-blank data row; ``attrs["header_row"]`` is the header's row
     number. ``header_row`` (1-based) overrides the detection described in
-    the module docstring. Raises ``TableError`` for anything that is not a
-    readable table.
+    the module docstring. ``first_rows`` stops reading after that many
+    non-blank data rows, for a preview of a large file; the header is then
+    looked for among the rows read. Raises ``TableError`` for anything that
+    is not a readable table, and for a file beyond ``limits`` (default:
+    ``config.import_limits()``) as soon as reading reaches the limit.
     """
+    if first_rows is not None and first_rows < 1:
+        raise ValueError(f"first_rows must be at least 1, not {first_rows}")
+    limits = limits or import_limits()
     if isinstance(source, bytes):
         _check_size(len(source))
         data = source
@@ -165,7 +201,9 @@ def read_table(source: str | Path | bytes, *, header_row: int | None = None) -> 
             raise TableError(f"the file could not be read: {exc.strerror or exc}") from None
     if not data.strip():
         raise TableError("the file is empty")
-    grid = _xlsx_grid(data) if data.startswith(b"PK\x03\x04") else _csv_grid(_decode(data))
+    reader = _xlsx_grid if data.startswith(b"PK\x03\x04") else _csv_grid
+    grid = reader(data, limits=limits, first_rows=first_rows, header_row=header_row)
+    _check_cells(grid, limits)
     widths = _widths(grid)
     if header_row is None:
         header_index = _find_header(widths)
@@ -185,6 +223,76 @@ def _check_size(size: int) -> None:
                          f"(split it into smaller files)")
 
 
+def _within_limits(records: Iterable[list[str]], limits: ImportLimits) -> Iterator[list[str]]:
+    """Yield ``records`` (rows of the file), raising ``TableError`` at the
+    first row beyond the row or column limit, so reading stops there."""
+    for number, record in enumerate(records, start=1):
+        if number > limits.max_rows:
+            raise TableError(f"the file has more than {limits.max_rows:,} rows; the largest accepted is "
+                             f"{limits.max_rows:,} ([import] max_rows)")
+        if len(record) > limits.max_columns:
+            raise TableError(f"row {number} has more than {limits.max_columns:,} columns; the largest "
+                             f"accepted is {limits.max_columns:,} ([import] max_columns)")
+        yield record
+
+
+def _cell_limit_error(row: int, limits: ImportLimits) -> TableError:
+    return TableError(f"row {row} has a cell of more than {limits.max_cell_chars:,} characters; the longest "
+                      f"accepted is {limits.max_cell_chars:,} ([import] max_cell_chars)")
+
+
+def _check_cells(grid: pd.DataFrame, limits: ImportLimits) -> None:
+    """Raise ``TableError`` naming the first row with a cell longer than the limit."""
+    too_long = np.zeros(len(grid), dtype=bool)
+    for column in grid.columns:
+        too_long |= (grid[column].str.len() > limits.max_cell_chars).to_numpy()
+    if too_long.any():
+        raise _cell_limit_error(int(np.argmax(too_long)) + 1, limits)
+
+
+def _collect(records: Iterable[list[str]], *, first_rows: int | None,
+             header_row: int | None) -> list[list[str]]:
+    """Return the records, or with ``first_rows`` only those up to that many
+    non-blank rows below the header, reading no further than needed."""
+    if first_rows is None:
+        return list(records)
+    rows: list[list[str]] = []
+    # Finding the header needs the rows below it: look again each time the
+    # rows read double, so the rows are searched about twice over in all.
+    check_at = (header_row or 1) + first_rows
+    for record in records:
+        rows.append(record)
+        if len(rows) >= check_at:
+            end = _preview_end(rows, first_rows=first_rows, header_row=header_row)
+            if end is not None:
+                return rows[:end]
+            check_at *= 2
+    end = _preview_end(rows, first_rows=first_rows, header_row=header_row)
+    return rows if end is None else rows[:end]
+
+
+def _preview_end(rows: Sequence[list[str]], *, first_rows: int, header_row: int | None) -> int | None:
+    """Return how many of ``rows`` hold the header and the first ``first_rows``
+    non-blank rows below it, or None when ``rows`` holds fewer."""
+    widths = [max((i for i, cell in enumerate(row, start=1) if cell.strip()), default=0) for row in rows]
+    header_index = header_row - 1 if header_row else _find_header(widths)
+    if header_index is None:
+        return None
+    filled_below = 0
+    for index in range(header_index + 1, len(rows)):
+        if widths[index]:
+            filled_below += 1
+            if filled_below == first_rows:
+                return index + 1
+    return None
+
+
+def _grid(records: Sequence[list[str]]) -> pd.DataFrame:
+    """Return the records as a frame of strings, padded to the widest one."""
+    width = max((len(r) for r in records), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width), dtype=str)
+
+
 def _decode(data: bytes) -> str:
     if b"\x00" in data:
         raise TableError("the file is not a table: it holds binary data, not CSV text or an XLSX workbook")
@@ -198,16 +306,59 @@ def _decode(data: bytes) -> str:
         raise TableError("the file is not a table: it is not text in UTF-8 or Windows-1252") from None
 
 
-def _csv_grid(text: str) -> pd.DataFrame:
-    """Return every record of the CSV text as one row of strings, padded to
-    the widest record, so that row i is spreadsheet row i + 1."""
-    count = width = 0
+def _check_line_lengths(data: bytes, limits: ImportLimits) -> None:
+    """Raise ``TableError`` for a line longer than any row within the limits
+    can be (every cell at the longest, quoted, its quotes doubled), before the
+    CSV reader would hold it: a file without line ends is one such line."""
+    longest = limits.max_columns * (2 * limits.max_cell_chars + 3)
+    codes = np.frombuffer(data, dtype=np.uint8)
+    # LF and CR bytes are line ends in UTF-8 and Windows-1252 alike. Splitting
+    # at LF alone is quick; the few stretches too long for the limit are split
+    # at CR too (old Mac files end lines with CR alone).
+    ends = np.flatnonzero(codes == 10)
+    starts = np.concatenate(([0], ends + 1))
+    stops = np.concatenate((ends, [len(codes)]))
+    # A character takes at least one byte, so only lines this long in bytes are counted in characters.
+    too_long = stops - starts > longest
+    for start, stop in zip(starts[too_long], stops[too_long], strict=True):
+        for line in data[start:stop].split(b"\r"):
+            try:
+                characters = len(line.decode("utf-8-sig"))
+            except UnicodeDecodeError:
+                characters = len(line)
+            if characters > longest:
+                raise TableError(f"a line of the file has {characters:,} characters, more than a row within "
+                                 f"the limits can hold ({limits.max_columns:,} cells of up to "
+                                 f"{limits.max_cell_chars:,} characters: [import] max_columns, "
+                                 f"[import] max_cell_chars)")
+
+
+def _csv_records(text: str, limits: ImportLimits) -> Iterator[list[str]]:
+    """Yield each record of the CSV text as a list of strings."""
+    number = 0
     try:
-        for record in csv.reader(io.StringIO(text, newline="")):
-            count += 1
-            width = max(width, len(record))
+        for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            yield record
     except csv.Error as exc:
+        # The csv module stops a field at its own limit while reading it.
+        if str(exc).startswith("field larger than field limit"):
+            raise _cell_limit_error(number + 1, limits) from None
         raise TableError(f"the file is not a readable CSV table: {exc}") from None
+
+
+def _csv_grid(data: bytes, *, limits: ImportLimits, first_rows: int | None,
+              header_row: int | None) -> pd.DataFrame:
+    """Return every record of the CSV file as one row of strings, padded to
+    the widest record, so that row i is spreadsheet row i + 1."""
+    text = _decode(data)
+    _check_line_lengths(data, limits)
+    records = _within_limits(_csv_records(text, limits), limits)
+    if first_rows is not None:
+        return _grid(_collect(records, first_rows=first_rows, header_row=header_row))
+    count = width = 0
+    for record in records:
+        count += 1
+        width = max(width, len(record))
     try:
         grid = pd.read_csv(io.StringIO(text, newline=""), header=None, names=range(width), dtype=str,
                            na_filter=False, skip_blank_lines=False, engine="c")
@@ -217,22 +368,75 @@ def _csv_grid(text: str) -> pd.DataFrame:
     # ones a person sees: use it only when it splits records as csv does.
     if grid is not None and len(grid) == count:
         return grid
-    records = [r + [""] * (width - len(r)) for r in csv.reader(io.StringIO(text, newline=""))]
-    return pd.DataFrame(records, columns=range(width), dtype=str)
+    return _grid(list(csv.reader(io.StringIO(text, newline=""))))
 
 
-def _xlsx_grid(data: bytes) -> pd.DataFrame:
+def _check_archive(data: bytes) -> None:
+    """Raise ``TableError`` for a workbook whose zip members unpack to more
+    than ``MAX_XLSX_UNPACKED_BYTES`` or more than ``MAX_XLSX_RATIO`` times the
+    file's size, or whose parts other than worksheets (read whole) unpack to
+    more than ``MAX_XLSX_HELD_BYTES``. zipfile never unpacks a member past its
+    stated size. The directory's size is read from the archive's end record
+    first, so that zipfile does not build an object for each of millions of
+    entries (zipfile reads the directory by that size, not by its count)."""
+    end = data.rfind(_ZIP_END, max(0, len(data) - _ZIP_END_SEARCH))
+    if end >= 0:
+        at = end + _ZIP_END_DIRECTORY_SIZE_AT
+        directory = int.from_bytes(data[at:at + 4], "little")
+        if directory > MAX_XLSX_DIRECTORY_BYTES:
+            raise TableError(f"the workbook's list of parts takes {directory / 1024:,.0f} KB; the largest "
+                             f"accepted is {MAX_XLSX_DIRECTORY_BYTES / 1024:,.0f} KB")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise TableError("the file is not a table: it is not a readable XLSX workbook") from None
+    unpacked = sum(member.file_size for member in members)
+    held = sum(member.file_size for member in members if not member.filename.startswith(WORKSHEETS_FOLDER))
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        largest_mb = MAX_XLSX_UNPACKED_BYTES / (1024 * 1024)
+        raise TableError(f"the workbook unpacks to {unpacked / (1024 * 1024):,.1f} MB; the largest accepted "
+                         f"is {largest_mb:,.1f} MB (split it into smaller files)")
+    if unpacked > MAX_XLSX_RATIO * len(data):
+        raise TableError(f"the workbook unpacks to {unpacked / len(data):,.0f} times its size, far more than "
+                         f"spreadsheet exports do; the largest accepted is {MAX_XLSX_RATIO} times its size")
+    if held > MAX_XLSX_HELD_BYTES:
+        raise TableError(f"the workbook's shared strings and other parts outside its sheets unpack to "
+                         f"{held / (1024 * 1024):,.1f} MB; the largest accepted is "
+                         f"{MAX_XLSX_HELD_BYTES / (1024 * 1024):,.1f} MB (split it into smaller files)")
+
+
+def _xlsx_grid(data: bytes, *, limits: ImportLimits, first_rows: int | None,
+               header_row: int | None) -> pd.DataFrame:
+    """Return the cells of the workbook's first sheet as rows of strings,
+    read one row at a time, padded to the widest row."""
+    _check_archive(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        records = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
     # openpyxl raises many exception types on damaged or foreign zip files.
     except Exception:  # noqa: BLE001
         raise TableError("the file is not a table: it is not a readable XLSX workbook") from None
-    width = max((len(r) for r in records), default=0)
-    return pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width), dtype=str)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
+        rows = (_trimmed([_cell_text(value) for value in row]) for row in sheet.iter_rows(values_only=True))
+        records = _collect(_within_limits(rows, limits), first_rows=first_rows, header_row=header_row)
+    except TableError:
+        raise
+    except Exception:  # noqa: BLE001
+        raise TableError("the file is not a table: it is not a readable XLSX workbook") from None
+    finally:
+        workbook.close()
+    return _grid(records)
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    """Return ``cells`` without trailing empty ones: formatted but empty
+    cells to the right of a row are not columns of the table."""
+    end = len(cells)
+    while end and not cells[end - 1]:
+        end -= 1
+    return cells[:end]
 
 
 def _cell_text(value: Any) -> str:
