@@ -26,7 +26,7 @@ from collections.abc import Callable
 from data_access.config import min_cell as configured_min_cell
 from data_access.filters import Filters
 from data_access.kpis import compute_kpis
-from data_access.queries import feedback, meta, reach, trends
+from data_access.queries import attainment, feedback, meta, reach, trends
 from domain.periods import preset_range, previous_period
 from ui.cache import cached_lookup, cached_query, cached_spc_view, cached_view, current_data_version
 from ui.filters import DEFAULT_PRESET
@@ -79,7 +79,8 @@ def default_view_calls(*, today: dt.date) -> list[Callable[[], object]]:
     earlier = dataclasses.replace(filters, date_from=earlier_from, date_to=earlier_to)
     coverage_day = period_end(filters, today=today)
     lookups = [meta.region_options, meta.stage_options, meta.event_type_options, meta.last_import_at,
-               meta.demo_rows_present, meta.import_history, meta.mwres_indicator_options]
+               meta.demo_rows_present, meta.import_history, meta.mwres_indicator_options,
+               attainment.benchmark_sources]
     views = [*OVERVIEW_VIEWS, *EVENT_REACH_VIEWS, *FEEDBACK_VIEWS,
              *(view for category in OUTCOME_VIEWS_BY_CATEGORY.values() for view in category),
              *ENGAGEMENT_VIEWS, MWRES_REACH]
