@@ -47,6 +47,10 @@ from data_access.audit import record_audit_event
 from data_access.config import DATA_DIR, PROJECT_ROOT
 from data_access.mappings import remember_mapping
 
+# Rows the Data page checks for its preview before starting a job: enough to
+# catch a wrong column choice at once, few enough never to hold the page.
+# The worker checks every row before it writes anything.
+PREVIEW_CHECK_ROWS = 1_000
 ACTIVE = ("queued", "checking", "writing")
 FINISHED = ("done", "refused", "failed")
 # The worker touches its row this often while it runs, in seconds.

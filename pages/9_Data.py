@@ -1,27 +1,27 @@
 """Data (admins only): load the organisation's exports, see every import,
 undo one, and remove the demo data.
 
-Reading, checking and writing go through ``data_access.importers`` (the same
-``read_table`` / ``prepare`` / ``commit_rows`` / ``undo_batch`` as
-``python -m data_access import``); this page only chooses the columns.
+Reading and checking for the preview go through ``data_access.importers``
+(the same ``read_table`` / ``prepare`` / ``undo_batch`` as
+``python -m data_access import``); this page only chooses the columns. The
+import itself runs in a worker process (``data_access.jobs``), so a large
+file never holds this app's process; the page polls the job's row.
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import PurePath
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import demo, importers
+from data_access import demo, importers, jobs
 from data_access.audit import record_audit_event
 from data_access.batches import batch_history, real_data_present
 from data_access.config import ConfigError, database_url, pseudonym_key
 from data_access.mappings import (
     contract_fields,
-    remember_mapping,
     remembered_mapping,
     source_names,
     suggested_columns,
@@ -50,11 +50,14 @@ PROBLEMS_SHOWN = 50
 PSEUDONYM_SHOWN_CHARS = 12
 MAPPING_COLUMNS = 3
 HISTORY_LIMIT = 200
+# How often a running import's progress is read again, in seconds.
+JOB_POLL_SECONDS = 1
 
 _FLASH_KEY = "data_flash"
 _ROUND_KEY = "data_upload_round"
 _UNDO_PENDING_KEY = "data_undo_pending"
 _CLEAR_DEMO_PENDING_KEY = "data_clear_demo_pending"
+_JOB_KEY = "data_import_job"
 
 
 def preview_frame(rows: pd.DataFrame) -> pd.DataFrame:
@@ -110,9 +113,83 @@ def choose_columns(kind: str, headers: list[str], *, source: str | None, widget_
     return (None if repeated else column_map), fixed_values
 
 
+def show_problems(problems: list[str], *, file_name: str, outcome: str) -> None:
+    """Draw the problems that refuse ``file_name`` (the first ``PROBLEMS_SHOWN``)
+    and a download of them all; ``outcome`` is "will be" or "was"."""
+    st.error(f"**{len(problems)} problem{'s' if len(problems) != 1 else ''} found, so nothing {outcome} "
+             f"imported.** Correct the file or the column choices, then check again.")
+    problem_table = pd.DataFrame({"problem": problems})
+    st.table(problem_table.head(PROBLEMS_SHOWN))
+    if len(problems) > PROBLEMS_SHOWN:
+        st.caption(f"… and {len(problems) - PROBLEMS_SHOWN:,} more problems in the download.")
+    st.download_button("Download the problems (CSV)", csv_bytes(problem_table),
+                       file_name=f"{PurePath(file_name).stem}_problems.csv", mime="text/csv",
+                       key=f"data_problems_download_{outcome.replace(' ', '_')}", icon=":material/download:")
+
+
+@st.fragment(run_every=JOB_POLL_SECONDS)
+def job_progress(job_id: int) -> None:
+    """Draw the running import's progress from its row, read again every
+    ``JOB_POLL_SECONDS``; rerun the whole page once it has finished."""
+    job = jobs.refresh_job(get_engine(), job_id=job_id)
+    if job is None or not job.active:
+        st.rerun()
+    st.progress(job.progress_fraction, text=f"Importing {job.file_name}: {job.progress_text}")
+    st.caption("The import runs on the server: the rest of the dashboard stays usable, and this page shows "
+               "the result when it has finished.")
+
+
+def job_section(engine, *, new_file: bool) -> bool:
+    """Draw this session's import job: its progress while it runs, its
+    problems or error if it did not import, until ``new_file`` is uploaded.
+    A done job is announced and forgotten. Return True while the job runs."""
+    job_id = st.session_state.get(_JOB_KEY)
+    job = None if job_id is None else jobs.refresh_job(engine, job_id=job_id)
+    if job is None:
+        return False
+    if job.active:
+        job_progress(job.id)
+        return True
+    if new_file and job.status != "done":
+        del st.session_state[_JOB_KEY]
+        return False
+    if job.status == "refused":
+        show_problems(job.problems or [], file_name=job.file_name, outcome="was")
+    elif job.status == "failed":
+        st.error(f"**{job.file_name} was not imported:** {job.error}.")
+    else:
+        del st.session_state[_JOB_KEY]
+        refresh_data_version()
+        st.session_state[_ROUND_KEY] = st.session_state.get(_ROUND_KEY, 0) + 1
+        flash(f"Imported {job.file_name} as import {job.batch_id}: {job.rows_read:,} rows read, "
+              f"{job.counts_text()}.")
+    return False
+
+
+def start_import(engine, *, data: bytes, file_name: str, options: dict, source: str | None) -> None:
+    """Start the import job for the checked file and show its progress from the next run."""
+    try:
+        job_id = jobs.start_import(engine, data=data, file_name=file_name, options=options,
+                                   who=current_user(), source_name=source)
+    except jobs.JobError as exc:
+        st.error(f"**Not started:** {exc}. Nothing was changed.")
+        return
+    except OSError as exc:
+        st.error(f"**Not started:** the file could not be saved for the import ({exc.strerror or exc}). "
+                 f"Nothing was changed.")
+        return
+    st.session_state[_JOB_KEY] = job_id
+    # The worker has its own copy of the file; a new upload starts from an empty uploader.
+    st.session_state[_ROUND_KEY] = st.session_state.get(_ROUND_KEY, 0) + 1
+    st.rerun()
+
+
 def load_section(engine, key: bytes) -> None:
-    """Draw the upload, column choices, checks, preview and import button."""
+    """Draw the upload, column choices, checks, preview and import button,
+    and this session's running or refused import."""
     st.subheader("Load a file")
+    # Drawn once the upload is known, but above it, where it is seen without scrolling.
+    job_slot = st.container()
     kind = st.selectbox("What the file holds", importers.KINDS, format_func=KIND_LABELS.__getitem__,
                         key="data_kind")
     st.download_button(
@@ -132,6 +209,8 @@ def load_section(engine, key: bytes) -> None:
             "Row number of the header (0 finds it: the first row as wide as every row below it)",
             min_value=0, max_value=1000, step=1, key=f"data_header_row_{kind}",
         )
+    with job_slot:
+        job_running = job_section(engine, new_file=upload is not None)
     if upload is None:
         return
     data = upload.getvalue()
@@ -148,47 +227,29 @@ def load_section(engine, key: bytes) -> None:
                                               widget_prefix=widget_prefix)
     if column_map is None:
         return
-    rows, problems, notices = importers.prepare(engine, kind=kind, table=table, key=key,
-                                                column_map=column_map, fixed_values=fixed_values)
+    # The worker checks every row before writing; the page checks the first ones, so a large file never
+    # holds this process for long.
+    rows, problems, notices = importers.prepare(engine, kind=kind, table=table.head(jobs.PREVIEW_CHECK_ROWS),
+                                                key=key, column_map=column_map, fixed_values=fixed_values)
     for notice in notices:
         st.info(notice, icon=":material/info:")
     if problems:
-        st.error(f"**{len(problems)} problem{'s' if len(problems) != 1 else ''} found, so nothing will be "
-                 f"imported.** Correct the file or the column choices, then check again.")
-        problem_table = pd.DataFrame({"problem": problems})
-        st.table(problem_table.head(PROBLEMS_SHOWN))
-        if len(problems) > PROBLEMS_SHOWN:
-            st.caption(f"… and {len(problems) - PROBLEMS_SHOWN:,} more problems in the download.")
-        st.download_button("Download the problems (CSV)", csv_bytes(problem_table),
-                           file_name=f"{PurePath(file_name).stem}_problems.csv", mime="text/csv",
-                           key="data_problems_download", icon=":material/download:")
+        show_problems(problems, file_name=file_name, outcome="will be")
         return
 
-    st.markdown(f"#### Preview: the first rows of {len(rows):,} as they will be stored")
+    st.markdown(f"#### Preview: the first rows of {len(table):,} as they will be stored")
     st.caption("Emails are never stored: each person appears only as a pseudonym.")
+    if len(table) > jobs.PREVIEW_CHECK_ROWS:
+        st.caption(f"The first {jobs.PREVIEW_CHECK_ROWS:,} rows are checked here; the import checks every "
+                   f"row before it writes anything.")
     st.dataframe(preview_frame(rows), hide_index=True, width="stretch")
-    if not st.button(f"Import {len(rows):,} rows", type="primary", key="data_commit", icon=":material/upload:"):
+    if job_running:
         return
-    progress = st.progress(0.3, text="Writing the rows in one transaction…")
-    try:
-        result = importers.commit_rows(
-            engine, kind=kind, rows=rows, rows_read=len(table), file_name=file_name,
-            sha256=hashlib.sha256(data).hexdigest(), imported_by=current_user(), notices=notices,
-        )
-    except (IntegrityError, DataError) as exc:
-        progress.empty()
-        st.error(f"The database refused the rows, so nothing was imported (was it changed during the "
-                 f"import?): {getattr(exc, 'orig', exc)}")
-        return
-    progress.progress(1.0, text="Done")
-    if source:
-        remember_mapping(engine, source_name=source, kind=kind, mapping=column_map)
-    counts = f"{result.inserted:,} inserted, {result.updated:,} updated, {result.unchanged:,} unchanged"
-    record_audit_event(engine, action="import", user=current_user(),
-                       detail=f"{kind} from {file_name} (import {result.batch_id}): {counts}")
-    refresh_data_version()
-    st.session_state[_ROUND_KEY] = round_number + 1
-    flash(f"Imported {file_name} as import {result.batch_id}: {result.rows_read:,} rows read, {counts}.")
+    if st.button(f"Import {len(table):,} rows", type="primary", key="data_commit", icon=":material/upload:"):
+        start_import(engine, data=data, file_name=file_name, source=source, options={
+            "kind": kind, "column_map": column_map, "fixed_values": fixed_values,
+            "header_row": int(header_row) or None,
+        })
 
 
 def history_section(engine) -> None:
