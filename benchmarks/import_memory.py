@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,8 @@ NATIONAL_ROWS = 1_000_000
 NATIONAL_EVENTS = 5_000
 # The issue's target for either file.
 TARGET_PEAK_MB = 1024
+# The command line's last line after an import.
+IMPORTED = re.compile(r"^Imported \w+ from .*: (\d+) rows read,", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -64,21 +67,25 @@ def write_xlsx_copy(csv_path: Path) -> Path:
     return xlsx_path
 
 
-def measured_import(*, kind: str, path: Path, database_url: str, rows: int, label: str) -> ImportRun:
+def measured_import(*, kind: str, path: Path, database_url: str, label: str) -> ImportRun:
     """Run ``python -m data_access import KIND PATH`` on ``database_url`` and
-    return its wall time and peak RSS; raise RuntimeError if it fails."""
+    return the rows it read, its wall time and peak RSS; raise RuntimeError if it fails."""
     env = {**os.environ, "DATABASE_URL": database_url, "SOFT_LANDING_PSEUDONYM_KEY": database.BENCH_KEY}
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "data_access", "import", kind, str(path)], cwd=ROOT,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
-        raise RuntimeError(f"import of {path.name} failed ({process.returncode}): {process.stderr.read().decode()}")
+        raise RuntimeError(f"import of {path.name} failed ({process.returncode}): "
+                           f"{process.stderr.read().decode()}")
+    rows_read = IMPORTED.search(process.stdout.read().decode())
+    if rows_read is None:
+        raise RuntimeError(f"import of {path.name} did not say how many rows it read")
     # Linux reports ru_maxrss in KiB.
-    return ImportRun(label=label, file_mb=path.stat().st_size / 2**20, rows=rows, seconds=seconds,
-                     peak_rss_mb=usage.ru_maxrss / 1024)
+    return ImportRun(label=label, file_mb=path.stat().st_size / 2**20, rows=int(rows_read[1]),
+                     seconds=seconds, peak_rss_mb=usage.ru_maxrss / 1024)
 
 
 def run(*, rows: int, events: int, server_url: str | None) -> list[ImportRun]:
@@ -92,9 +99,8 @@ def run(*, rows: int, events: int, server_url: str | None) -> list[ImportRun]:
         for label, path in (("CSV", attendance_path), (".xlsx", xlsx_path)):
             with database.scratch_database(server_url=server_url, folder=folder,
                                            name=f"memory_{path.suffix[1:]}") as url:
-                measured_import(kind="events", path=events_path, database_url=url, rows=events, label="events")
-                runs.append(measured_import(kind="attendance", path=path, database_url=url, rows=rows,
-                                            label=label))
+                measured_import(kind="events", path=events_path, database_url=url, label="events")
+                runs.append(measured_import(kind="attendance", path=path, database_url=url, label=label))
     return runs
 
 
@@ -109,8 +115,8 @@ def markdown(runs: list[ImportRun], *, backend: str) -> str:
     ]
     for item in runs:
         met = "met" if item.peak_rss_mb <= TARGET_PEAK_MB else "**not met**"
-        lines.append(f"| attendance {item.label} | {item.file_mb:,.1f} MB | {item.rows:,} | {item.seconds:,.1f} | "
-                     f"{item.rows_per_second:,.0f} | {item.peak_rss_mb:,.0f} MB | {met} |")
+        lines.append(f"| attendance {item.label} | {item.file_mb:,.1f} MB | {item.rows:,} | "
+                     f"{item.seconds:,.1f} | {item.rows_per_second:,.0f} | {item.peak_rss_mb:,.0f} MB | {met} |")
     return "\n".join(lines)
 
 
@@ -118,7 +124,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=NATIONAL_ROWS)
     parser.add_argument("--events", type=int, default=NATIONAL_EVENTS)
-    parser.add_argument("--database-url", default=None, help="a PostgreSQL server (default: a temp SQLite file)")
+    parser.add_argument("--database-url", default=None,
+                        help="a PostgreSQL server (default: a temp SQLite file)")
     args = parser.parse_args()
     runs = run(rows=args.rows, events=args.events, server_url=args.database_url)
     backend = database.backend_name(args.database_url) if args.database_url else "SQLite"

@@ -55,7 +55,7 @@ def count(engine, table) -> int:
 
 
 def test_worker_imports_the_file_and_records_it(with_events, key, upload_dir):
-    """A done job holds the batch and counts, audits the import, remembers the columns and deletes the upload."""
+    """A done job holds the batch and counts, audits the import, remembers the columns, deletes the upload."""
     job_id = attendance_job(with_events, source_name="Zoom webinar report")
     job = jobs.run_job(with_events, job_id=job_id, key=key)
     assert (job.status, job.rows_read, job.rows_inserted, job.progress_fraction) == ("done", 2, 2, 1.0)
@@ -65,17 +65,19 @@ def test_worker_imports_the_file_and_records_it(with_events, key, upload_dir):
         audit = conn.execute(select(models.AuditEvent.user, models.AuditEvent.detail)
                              .where(models.AuditEvent.action == "import")).one()
     assert tuple(batch) == ("zoom.csv", "alice")
-    assert audit == ("alice", f"attendance from zoom.csv (import {job.batch_id}): 2 inserted, 0 updated, 0 unchanged")
+    assert audit == ("alice",
+                     f"attendance from zoom.csv (import {job.batch_id}): 2 inserted, 0 updated, 0 unchanged")
     assert count(with_events, models.Attendance.__table__) == 2
     assert remembered_mapping(with_events, source_name="Zoom webinar report", kind="attendance") == COLUMN_MAP
     assert list(upload_dir.iterdir()) == []
 
 
 def test_refused_job_keeps_the_problems_and_changes_nothing(engine, key, upload_dir, tmp_path):
-    """Without the events, the job is refused with the importer's own problems and the database is unchanged."""
+    """Without the events, the job is refused with the importer's own problems and the data is unchanged."""
     file = tmp_path / "zoom.csv"
     file.write_text(ATTENDANCE)
-    expected = importers.import_file(engine, kind="attendance", path=file, key=key, column_map=COLUMN_MAP).problems
+    expected = importers.import_file(engine, kind="attendance", path=file, key=key,
+                                     column_map=COLUMN_MAP).problems
     job_id = attendance_job(engine)
     before = {name: rows for name, rows in state(engine).items() if name != "import_job"}
     job = jobs.run_job(engine, job_id=job_id, key=key)
@@ -102,8 +104,8 @@ def test_job_runs_once(with_events, key, upload_dir):
 def test_unknown_option_is_refused(engine, upload_dir):
     """Options must be import_file keywords, so a job cannot smuggle in other arguments."""
     with pytest.raises(jobs.JobError, match="unknown import option: path"):
-        jobs.create_job(engine, data=b"x", file_name="a.csv", options={"kind": "events", "path": "/etc/passwd"},
-                        who=None)
+        jobs.create_job(engine, data=b"x", file_name="a.csv",
+                        options={"kind": "events", "path": "/etc/passwd"}, who=None)
     assert not upload_dir.exists() or list(upload_dir.iterdir()) == []
 
 
@@ -111,7 +113,7 @@ def test_second_import_waits_for_the_running_one(engine, upload_dir):
     """While one job is active on a live worker, starting another is refused with a one-line reason."""
     job_id = attendance_job(engine)
     mark_worker(engine, job_id, host=socket.gethostname(), pid=os.getpid())
-    with pytest.raises(jobs.JobError, match="another import \\(zoom.csv, started by alice\\) is still running"):
+    with pytest.raises(jobs.JobError, match=r"another import \(zoom.csv, started by alice\) is still running"):
         attendance_job(engine)
 
 
@@ -152,7 +154,8 @@ def test_worker_killed_while_writing_changes_nothing(engine, key, upload_dir, tm
     job_id = jobs.create_job(engine, data=attendance_path.read_bytes(), file_name="national.csv",
                              options={"kind": "attendance"}, who="alice")
     pid = jobs.start_worker(engine, job_id=job_id)
-    wait_until(lambda: jobs.get_job(engine, job_id=job_id).status == "writing" and writer_inside_transaction(engine))
+    wait_until(lambda: jobs.get_job(engine, job_id=job_id).status == "writing"
+               and writer_inside_transaction(engine))
     os.kill(pid, signal.SIGKILL)
     wait_until(lambda: not jobs._process_running(pid))
     job = jobs.refresh_job(engine, job_id=job_id)
