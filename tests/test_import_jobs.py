@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from benchmarks.data import write_import_files
-from data_access import importers, jobs, models
+from data_access import cli, importers, jobs, models
 from data_access.mappings import remembered_mapping
 from tests.test_import import EVENTS_CSV, state
 
@@ -197,3 +197,25 @@ def wait_until(condition) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"still waiting after {WORKER_WAIT_SECONDS} s")
         time.sleep(0.05)
+
+
+def test_import_reports_each_step(with_events, key, tmp_path):
+    """import_file calls its progress callback as reading, checking and writing start, with the rows read."""
+    file = tmp_path / "zoom.csv"
+    file.write_text(ATTENDANCE)
+    steps = []
+    importers.import_file(with_events, kind="attendance", path=file, key=key, column_map=COLUMN_MAP,
+                          progress=lambda step, fraction, rows: steps.append((step, fraction, rows)))
+    assert steps == [("checking", importers.READ_START, 0), ("checking", importers.CHECK_START, 2),
+                     ("writing", importers.WRITE_START, 2)]
+
+
+def test_command_line_runs_a_queued_job(with_events, key, upload_dir, monkeypatch, capsys):
+    """import-job ID imports the queued file and says so; run again, it finds nothing queued."""
+    monkeypatch.setenv("DATABASE_URL", with_events.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SOFT_LANDING_PSEUDONYM_KEY", key.decode())
+    job_id = attendance_job(with_events)
+    assert cli.main(["import-job", str(job_id)]) == 0
+    assert "imported attendance from zoom.csv" in capsys.readouterr().out
+    assert cli.main(["import-job", str(job_id)]) == 1
+    assert f"there is no queued import job {job_id}" in capsys.readouterr().err
