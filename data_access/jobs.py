@@ -21,6 +21,9 @@ Decisions where the issue is silent:
   unchanged.
 - **Audit and remembered columns** are written by the worker once the
   import is done, so they are recorded even if nobody watches the page.
+- **Problems are kept only until the next job.** They quote values (emails
+  masked as ``a***@example.org``), so starting a job clears the problems and
+  notices of every finished one.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, null, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import importers, models
@@ -195,6 +198,9 @@ def create_job(engine: Engine, *, data: bytes, file_name: str, options: dict[str
         handle.write(data)
     try:
         with engine.begin() as conn:
+            conn.execute(update(_job_table).where(
+                _job_table.c.status.in_(FINISHED), _job_table.c.problems.is_not(None)
+            ).values(problems=null(), notices=null()))
             return conn.execute(insert(_job_table).values(
                 kind=options["kind"], file_name=file_name[:255], file_path=str(path), options=options,
                 source_name=source_name, status="queued", progress_rows=0, progress_fraction=0.0,

@@ -29,10 +29,10 @@ from data_access.mappings import (
 )
 from data_access.queries import meta
 from domain.periods import UK_TIME
-from reports.safe_csv import csv_bytes
 from ui.auth import current_user
 from ui.cache import get_engine, refresh_data_version
 from ui.frame import page_frame
+from ui.import_job import job_section, show_problems, start_import
 
 KIND_LABELS = {
     "events": "Events",
@@ -45,19 +45,14 @@ KIND_LABELS = {
 NOT_IN_FILE = "— not in this file —"
 SAME_VALUE = "— the same value for every row —"
 PREVIEW_ROWS = 10
-# As many as the command line prints; the download has them all.
-PROBLEMS_SHOWN = 50
 PSEUDONYM_SHOWN_CHARS = 12
 MAPPING_COLUMNS = 3
 HISTORY_LIMIT = 200
-# How often a running import's progress is read again, in seconds.
-JOB_POLL_SECONDS = 1
 
 _FLASH_KEY = "data_flash"
 _ROUND_KEY = "data_upload_round"
 _UNDO_PENDING_KEY = "data_undo_pending"
 _CLEAR_DEMO_PENDING_KEY = "data_clear_demo_pending"
-_JOB_KEY = "data_import_job"
 
 
 def preview_frame(rows: pd.DataFrame) -> pd.DataFrame:
@@ -113,77 +108,6 @@ def choose_columns(kind: str, headers: list[str], *, source: str | None, widget_
     return (None if repeated else column_map), fixed_values
 
 
-def show_problems(problems: list[str], *, file_name: str, outcome: str) -> None:
-    """Draw the problems that refuse ``file_name`` (the first ``PROBLEMS_SHOWN``)
-    and a download of them all; ``outcome`` is "will be" or "was"."""
-    st.error(f"**{len(problems)} problem{'s' if len(problems) != 1 else ''} found, so nothing {outcome} "
-             f"imported.** Correct the file or the column choices, then check again.")
-    problem_table = pd.DataFrame({"problem": problems})
-    st.table(problem_table.head(PROBLEMS_SHOWN))
-    if len(problems) > PROBLEMS_SHOWN:
-        st.caption(f"… and {len(problems) - PROBLEMS_SHOWN:,} more problems in the download.")
-    st.download_button("Download the problems (CSV)", csv_bytes(problem_table),
-                       file_name=f"{PurePath(file_name).stem}_problems.csv", mime="text/csv",
-                       key=f"data_problems_download_{outcome.replace(' ', '_')}", icon=":material/download:")
-
-
-@st.fragment(run_every=JOB_POLL_SECONDS)
-def job_progress(job_id: int) -> None:
-    """Draw the running import's progress from its row, read again every
-    ``JOB_POLL_SECONDS``; rerun the whole page once it has finished."""
-    job = jobs.refresh_job(get_engine(), job_id=job_id)
-    if job is None or not job.active:
-        st.rerun()
-    st.progress(job.progress_fraction, text=f"Importing {job.file_name}: {job.progress_text}")
-    st.caption("The import runs on the server: the rest of the dashboard stays usable, and this page shows "
-               "the result when it has finished.")
-
-
-def job_section(engine, *, new_file: bool) -> bool:
-    """Draw this session's import job: its progress while it runs, its
-    problems or error if it did not import, until ``new_file`` is uploaded.
-    A done job is announced and forgotten. Return True while the job runs."""
-    job_id = st.session_state.get(_JOB_KEY)
-    job = None if job_id is None else jobs.refresh_job(engine, job_id=job_id)
-    if job is None:
-        return False
-    if job.active:
-        job_progress(job.id)
-        return True
-    if new_file and job.status != "done":
-        del st.session_state[_JOB_KEY]
-        return False
-    if job.status == "refused":
-        show_problems(job.problems or [], file_name=job.file_name, outcome="was")
-    elif job.status == "failed":
-        st.error(f"**{job.file_name} was not imported:** {job.error}.")
-    else:
-        del st.session_state[_JOB_KEY]
-        refresh_data_version()
-        st.session_state[_ROUND_KEY] = st.session_state.get(_ROUND_KEY, 0) + 1
-        flash(f"Imported {job.file_name} as import {job.batch_id}: {job.rows_read:,} rows read, "
-              f"{job.counts_text()}.")
-    return False
-
-
-def start_import(engine, *, data: bytes, file_name: str, options: dict, source: str | None) -> None:
-    """Start the import job for the checked file and show its progress from the next run."""
-    try:
-        job_id = jobs.start_import(engine, data=data, file_name=file_name, options=options,
-                                   who=current_user(), source_name=source)
-    except jobs.JobError as exc:
-        st.error(f"**Not started:** {exc}. Nothing was changed.")
-        return
-    except OSError as exc:
-        st.error(f"**Not started:** the file could not be saved for the import ({exc.strerror or exc}). "
-                 f"Nothing was changed.")
-        return
-    st.session_state[_JOB_KEY] = job_id
-    # The worker has its own copy of the file; a new upload starts from an empty uploader.
-    st.session_state[_ROUND_KEY] = st.session_state.get(_ROUND_KEY, 0) + 1
-    st.rerun()
-
-
 def load_section(engine, key: bytes) -> None:
     """Draw the upload, column choices, checks, preview and import button,
     and this session's running or refused import."""
@@ -210,7 +134,11 @@ def load_section(engine, key: bytes) -> None:
             min_value=0, max_value=1000, step=1, key=f"data_header_row_{kind}",
         )
     with job_slot:
-        job_running = job_section(engine, new_file=upload is not None)
+        job = job_section(engine, new_file=upload is not None)
+    if job is not None and job.status == "done":
+        st.session_state[_ROUND_KEY] = round_number + 1
+        flash(f"Imported {job.file_name} as import {job.batch_id}: {job.rows_read:,} rows read, "
+              f"{job.counts_text()}.")
     if upload is None:
         return
     data = upload.getvalue()
@@ -243,13 +171,16 @@ def load_section(engine, key: bytes) -> None:
         st.caption(f"The first {jobs.PREVIEW_CHECK_ROWS:,} rows are checked here; the import checks every "
                    f"row before it writes anything.")
     st.dataframe(preview_frame(rows), hide_index=True, width="stretch")
-    if job_running:
+    if job is not None and job.active:
         return
-    if st.button(f"Import {len(table):,} rows", type="primary", key="data_commit", icon=":material/upload:"):
-        start_import(engine, data=data, file_name=file_name, source=source, options={
-            "kind": kind, "column_map": column_map, "fixed_values": fixed_values,
-            "header_row": int(header_row) or None,
-        })
+    if not st.button(f"Import {len(table):,} rows", type="primary", key="data_commit", icon=":material/upload:"):
+        return
+    options = {"kind": kind, "column_map": column_map, "fixed_values": fixed_values,
+               "header_row": int(header_row) or None}
+    if start_import(engine, data=data, file_name=file_name, options=options, source=source):
+        # The worker has its own copy of the file; the next upload starts from an empty uploader.
+        st.session_state[_ROUND_KEY] = round_number + 1
+        st.rerun()
 
 
 def history_section(engine) -> None:

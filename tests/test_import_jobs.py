@@ -219,3 +219,11 @@ def test_command_line_runs_a_queued_job(with_events, key, upload_dir, monkeypatc
     assert "imported attendance from zoom.csv" in capsys.readouterr().out
     assert cli.main(["import-job", str(job_id)]) == 1
     assert f"there is no queued import job {job_id}" in capsys.readouterr().err
+
+
+def test_next_job_clears_earlier_problems(engine, key, upload_dir):
+    """Problems quote (masked) values, so a new job clears those of finished jobs."""
+    refused = attendance_job(engine)
+    assert jobs.run_job(engine, job_id=refused, key=key).problems
+    attendance_job(engine)
+    assert jobs.get_job(engine, job_id=refused).problems is None
