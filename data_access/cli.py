@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import auth, backup, demo, importers, kpis
+from data_access import auth, backup, demo, importers, jobs, kpis
 from data_access.audit import record_audit_event
 from data_access.config import ConfigError, database_url, is_default_database, pseudonym_key
 from data_access.db import make_engine, migrate, missing_sqlite_file
@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_import.add_argument("file")
     p_import.add_argument("--user", default=None, help="who is importing (recorded in the history)")
 
+    p_job = sub.add_parser("import-job", help="run one queued import started from the Data page (its worker)")
+    p_job.add_argument("job_id", type=int)
+
     p_seed = sub.add_parser("seed-demo", help="load synthetic demo data")
     p_seed.add_argument("--scale", choices=demo.SCALES, default="small")
 
@@ -116,6 +119,20 @@ def _cmd_import(engine, args) -> int:
                        detail=f"{args.kind} from {Path(args.file).name} (import {result.batch_id}): {counts}")
     print(f"Imported {args.kind} from {args.file}: {result.rows_read} rows read, {counts}.")
     return 0
+
+
+def _cmd_import_job(engine, args) -> int:
+    job = jobs.run_job(engine, job_id=args.job_id, key=pseudonym_key(str(engine.url)))
+    if job is None:
+        print(f"error: there is no queued import job {args.job_id}", file=sys.stderr)
+        return 1
+    if job.status == "done":
+        print(f"Import job {job.id}: imported {job.kind} from {job.file_name} as import {job.batch_id}: "
+              f"{job.rows_read} rows read, {job.counts_text()}.")
+        return 0
+    reason = job.error or f"{len(job.problems or [])} problems (shown on the Data page)"
+    print(f"Import job {job.id} {job.status}: {reason}; nothing was changed.", file=sys.stderr)
+    return 1
 
 
 def _cmd_seed_demo(engine, args) -> int:
@@ -194,6 +211,7 @@ def _cmd_restore(engine, args) -> int:
 COMMANDS = {
     "init": _cmd_init,
     "import": _cmd_import,
+    "import-job": _cmd_import_job,
     "seed-demo": _cmd_seed_demo,
     "clear-demo": _cmd_clear_demo,
     "kpis": _cmd_kpis,
@@ -205,7 +223,7 @@ COMMANDS = {
 
 # A missing SQLite file is an error for these, rather than a new empty
 # database: a moved file or an unmounted disk must not look like no data.
-NEEDS_EXISTING_DATABASE = frozenset({"import", "seed-demo", "clear-demo", "kpis", "backup"})
+NEEDS_EXISTING_DATABASE = frozenset({"import", "import-job", "seed-demo", "clear-demo", "kpis", "backup"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

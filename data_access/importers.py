@@ -148,6 +148,12 @@ _ZIP_END_DIRECTORY_SIZE_AT = 12
 _ZIP_END_SEARCH = 22 + 65_535
 # Negative means KiB in SQLite: 256 MiB at most, taken only as pages are read.
 SQLITE_IMPORT_CACHE_KIB = -262_144
+# How far along an import is when each step starts, as a fraction of the whole.
+READ_START, CHECK_START, WRITE_START = 0.0, 0.3, 0.5
+
+# Called as an import moves on: (step, "checking" or "writing"; fraction of
+# the import done, 0 to 1; rows read so far).
+ImportProgress = Callable[[str, float, int], None]
 
 
 @dataclass
@@ -1497,13 +1503,19 @@ def commit_rows(engine: Engine, *, kind: str, rows: pd.DataFrame, rows_read: int
 
 def import_file(engine: Engine, *, kind: str, path: str | Path, key: bytes, imported_by: str | None = None,
                 column_map: dict[str, str] | None = None, file_name: str | None = None,
-                fixed_values: dict[str, str] | None = None, header_row: int | None = None) -> ImportResult:
+                fixed_values: dict[str, str] | None = None, header_row: int | None = None,
+                progress: ImportProgress | None = None) -> ImportResult:
     """Import one CSV or XLSX file of ``kind``, all or nothing.
 
     Returns the counts of rows read, inserted, updated and unchanged, or the
     problems that refused the file (then nothing was written and
-    ``batch_id`` is None). Bad input never raises.
+    ``batch_id`` is None). Bad input never raises. ``progress``, when given,
+    is called as reading, checking and writing start.
     """
+    def report(step: str, fraction: float, rows_read: int) -> None:
+        if progress is not None:
+            progress(step, fraction, rows_read)
+
     def refused(problems: list[str], notices: Sequence[str] = (), rows_read: int = 0) -> ImportResult:
         return ImportResult(rows_read, 0, 0, 0, problems, list(notices), None)
 
@@ -1512,6 +1524,7 @@ def import_file(engine: Engine, *, kind: str, path: str | Path, key: bytes, impo
     max_user = _length(models.ImportBatch.__table__.c.imported_by)
     if imported_by is not None and len(imported_by) > max_user:
         return refused([f"the importer's name is longer than {max_user} characters"])
+    report("checking", READ_START, 0)
     try:
         _check_size(Path(path).stat().st_size)
         data = Path(path).read_bytes()
@@ -1520,10 +1533,12 @@ def import_file(engine: Engine, *, kind: str, path: str | Path, key: bytes, impo
         return refused([f"the file could not be read: {exc.strerror or exc}"])
     except TableError as exc:
         return refused([str(exc)])
+    report("checking", CHECK_START, len(table))
     rows, problems, notices = prepare(engine, kind=kind, table=table, key=key,
                                       column_map=column_map, fixed_values=fixed_values)
     if problems:
         return refused(problems, notices, len(table))
+    report("writing", WRITE_START, len(table))
     try:
         return commit_rows(engine, kind=kind, rows=rows, rows_read=len(table),
                            file_name=file_name or Path(path).name, sha256=hashlib.sha256(data).hexdigest(),

@@ -303,3 +303,46 @@ class ColumnMapping(Base):
     mapping: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("source_name", "kind", name="uq_column_mapping_source_kind"),)
+
+
+# --- background imports -----------------------------------------------------
+
+
+class ImportJob(Base):
+    """One import started from the Data page and run by a worker process
+    (``python -m data_access import-job ID``). Its state lives here, not in
+    any app process, so every process sharing the database sees it."""
+
+    __tablename__ = "import_job"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # The name the person uploaded, and where its bytes wait for the worker.
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_path: Mapped[str] = mapped_column(String(1000))
+    # Keyword arguments for ``importers.import_file`` (JSON only).
+    options: Mapped[dict] = mapped_column(JSON)
+    # The column choices are remembered under this name once imported.
+    source_name: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    progress_rows: Mapped[int] = mapped_column(Integer, default=0)
+    progress_fraction: Mapped[float] = mapped_column(Float, default=0.0)
+    progress_text: Mapped[str] = mapped_column(String(200), default="")
+    batch_id: Mapped[int | None] = mapped_column(Integer)
+    rows_read: Mapped[int | None] = mapped_column(Integer)
+    rows_inserted: Mapped[int | None] = mapped_column(Integer)
+    rows_updated: Mapped[int | None] = mapped_column(Integer)
+    rows_unchanged: Mapped[int | None] = mapped_column(Integer)
+    problems: Mapped[list | None] = mapped_column(JSON)
+    notices: Mapped[list | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(500))
+    who: Mapped[str | None] = mapped_column(String(120))
+    worker_host: Mapped[str | None] = mapped_column(String(255))
+    worker_pid: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'checking', 'writing', 'done', 'refused', 'failed')",
+                        name="ck_import_job_status"),
+    )

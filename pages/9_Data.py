@@ -1,27 +1,27 @@
 """Data (admins only): load the organisation's exports, see every import,
 undo one, and remove the demo data.
 
-Reading, checking and writing go through ``data_access.importers`` (the same
-``read_table`` / ``prepare`` / ``commit_rows`` / ``undo_batch`` as
-``python -m data_access import``); this page only chooses the columns.
+Reading and checking for the preview go through ``data_access.importers``
+(the same ``read_table`` / ``prepare`` / ``undo_batch`` as
+``python -m data_access import``); this page only chooses the columns. The
+import itself runs in a worker process (``data_access.jobs``), so a large
+file never holds this app's process; the page polls the job's row.
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import PurePath
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import demo, importers
+from data_access import demo, importers, jobs
 from data_access.audit import record_audit_event
 from data_access.batches import batch_history, real_data_present
 from data_access.config import ConfigError, database_url, pseudonym_key
 from data_access.mappings import (
     contract_fields,
-    remember_mapping,
     remembered_mapping,
     source_names,
     suggested_columns,
@@ -29,10 +29,10 @@ from data_access.mappings import (
 )
 from data_access.queries import meta
 from domain.periods import UK_TIME
-from reports.safe_csv import csv_bytes
 from ui.auth import current_user
 from ui.cache import get_engine, refresh_data_version
 from ui.frame import page_frame
+from ui.import_job import job_section, show_problems, start_import
 
 KIND_LABELS = {
     "events": "Events",
@@ -45,8 +45,6 @@ KIND_LABELS = {
 NOT_IN_FILE = "— not in this file —"
 SAME_VALUE = "— the same value for every row —"
 PREVIEW_ROWS = 10
-# As many as the command line prints; the download has them all.
-PROBLEMS_SHOWN = 50
 PSEUDONYM_SHOWN_CHARS = 12
 MAPPING_COLUMNS = 3
 HISTORY_LIMIT = 200
@@ -111,8 +109,11 @@ def choose_columns(kind: str, headers: list[str], *, source: str | None, widget_
 
 
 def load_section(engine, key: bytes) -> None:
-    """Draw the upload, column choices, checks, preview and import button."""
+    """Draw the upload, column choices, checks, preview and import button,
+    and this session's running or refused import."""
     st.subheader("Load a file")
+    # Drawn once the upload is known, but above it, where it is seen without scrolling.
+    job_slot = st.container()
     kind = st.selectbox("What the file holds", importers.KINDS, format_func=KIND_LABELS.__getitem__,
                         key="data_kind")
     st.download_button(
@@ -132,6 +133,12 @@ def load_section(engine, key: bytes) -> None:
             "Row number of the header (0 finds it: the first row as wide as every row below it)",
             min_value=0, max_value=1000, step=1, key=f"data_header_row_{kind}",
         )
+    with job_slot:
+        job = job_section(engine, new_file=upload is not None)
+    if job is not None and job.status == "done":
+        st.session_state[_ROUND_KEY] = round_number + 1
+        flash(f"Imported {job.file_name} as import {job.batch_id}: {job.rows_read:,} rows read, "
+              f"{job.counts_text()}.")
     if upload is None:
         return
     data = upload.getvalue()
@@ -148,47 +155,32 @@ def load_section(engine, key: bytes) -> None:
                                               widget_prefix=widget_prefix)
     if column_map is None:
         return
-    rows, problems, notices = importers.prepare(engine, kind=kind, table=table, key=key,
-                                                column_map=column_map, fixed_values=fixed_values)
+    # The worker checks every row before writing; the page checks the first ones, so a large file never
+    # holds this process for long.
+    rows, problems, notices = importers.prepare(engine, kind=kind, table=table.head(jobs.PREVIEW_CHECK_ROWS),
+                                                key=key, column_map=column_map, fixed_values=fixed_values)
     for notice in notices:
         st.info(notice, icon=":material/info:")
     if problems:
-        st.error(f"**{len(problems)} problem{'s' if len(problems) != 1 else ''} found, so nothing will be "
-                 f"imported.** Correct the file or the column choices, then check again.")
-        problem_table = pd.DataFrame({"problem": problems})
-        st.table(problem_table.head(PROBLEMS_SHOWN))
-        if len(problems) > PROBLEMS_SHOWN:
-            st.caption(f"… and {len(problems) - PROBLEMS_SHOWN:,} more problems in the download.")
-        st.download_button("Download the problems (CSV)", csv_bytes(problem_table),
-                           file_name=f"{PurePath(file_name).stem}_problems.csv", mime="text/csv",
-                           key="data_problems_download", icon=":material/download:")
+        show_problems(problems, file_name=file_name, outcome="will be")
         return
 
-    st.markdown(f"#### Preview: the first rows of {len(rows):,} as they will be stored")
+    st.markdown(f"#### Preview: the first rows of {len(table):,} as they will be stored")
     st.caption("Emails are never stored: each person appears only as a pseudonym.")
+    if len(table) > jobs.PREVIEW_CHECK_ROWS:
+        st.caption(f"The first {jobs.PREVIEW_CHECK_ROWS:,} rows are checked here; the import checks every "
+                   f"row before it writes anything.")
     st.dataframe(preview_frame(rows), hide_index=True, width="stretch")
-    if not st.button(f"Import {len(rows):,} rows", type="primary", key="data_commit", icon=":material/upload:"):
+    if job is not None and job.active:
         return
-    progress = st.progress(0.3, text="Writing the rows in one transaction…")
-    try:
-        result = importers.commit_rows(
-            engine, kind=kind, rows=rows, rows_read=len(table), file_name=file_name,
-            sha256=hashlib.sha256(data).hexdigest(), imported_by=current_user(), notices=notices,
-        )
-    except (IntegrityError, DataError) as exc:
-        progress.empty()
-        st.error(f"The database refused the rows, so nothing was imported (was it changed during the "
-                 f"import?): {getattr(exc, 'orig', exc)}")
+    if not st.button(f"Import {len(table):,} rows", type="primary", key="data_commit", icon=":material/upload:"):
         return
-    progress.progress(1.0, text="Done")
-    if source:
-        remember_mapping(engine, source_name=source, kind=kind, mapping=column_map)
-    counts = f"{result.inserted:,} inserted, {result.updated:,} updated, {result.unchanged:,} unchanged"
-    record_audit_event(engine, action="import", user=current_user(),
-                       detail=f"{kind} from {file_name} (import {result.batch_id}): {counts}")
-    refresh_data_version()
-    st.session_state[_ROUND_KEY] = round_number + 1
-    flash(f"Imported {file_name} as import {result.batch_id}: {result.rows_read:,} rows read, {counts}.")
+    options = {"kind": kind, "column_map": column_map, "fixed_values": fixed_values,
+               "header_row": int(header_row) or None}
+    if start_import(engine, data=data, file_name=file_name, options=options, source=source):
+        # The worker has its own copy of the file; the next upload starts from an empty uploader.
+        st.session_state[_ROUND_KEY] = round_number + 1
+        st.rerun()
 
 
 def history_section(engine) -> None:

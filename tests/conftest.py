@@ -88,6 +88,20 @@ def snapshot_dir(tmp_path_factory):
         os.environ["SOFT_LANDING_SNAPSHOT_DIR"] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def import_upload_dir(tmp_path_factory):
+    """Keep uploads waiting for an import worker out of the project's data/
+    folder (app servers the tests start inherit the setting)."""
+    folder = tmp_path_factory.mktemp("import_uploads")
+    previous = os.environ.get("SOFT_LANDING_IMPORT_DIR")
+    os.environ["SOFT_LANDING_IMPORT_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["SOFT_LANDING_IMPORT_DIR"]
+    else:
+        os.environ["SOFT_LANDING_IMPORT_DIR"] = previous
+
+
 @pytest.fixture
 def key():
     """Return the pseudonym key used by tests (never a real secret)."""

@@ -87,7 +87,8 @@ def test_admin_maps_imports_and_undoes_an_export(access_server, page, tmp_path):
     expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
     save_screenshot(page, "data-page-preview")
     page.get_by_role("button", name="Import 4 rows").click()
-    expect(page.get_by_text("4 inserted, 0 updated, 0 unchanged", exact=False)).to_be_visible()
+    # The import runs in a worker process that first has to start.
+    expect(page.get_by_text("4 inserted, 0 updated, 0 unchanged", exact=False)).to_be_visible(timeout=60_000)
 
     sidebar_link(page, "Overview").click()
     page.wait_for_selector(IDLE_APP)
