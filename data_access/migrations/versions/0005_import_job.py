@@ -5,14 +5,14 @@ progress and result live in this table so that every app process sharing
 the database can follow it.
 
 Revision ID: 0005
-Revises: 0003 (0004 at merge)
+Revises: 0004
 Create Date: 2026-12-07 02:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
