@@ -541,9 +541,10 @@ def prepare(engine: Engine, *, kind: str, table: pd.DataFrame, key: bytes,
     if kind == "feedback":
         maybes = int(work.raw("would_recommend").map(normalise.is_maybe).sum())
         if maybes:
-            answers = "1 “Maybe” answer was" if maybes == 1 else f"{maybes} “Maybe” answers were"
-            notices.append(f"{answers} to would_recommend stored as not recommending: only a definite yes "
-                           f"counts as a recommendation.")
+            answers, were = (("1 “Maybe” answer", "was") if maybes == 1
+                             else (f"{maybes} “Maybe” answers", "were"))
+            notices.append(f"{answers} to would_recommend {were} stored as not recommending: only a "
+                           f"definite yes counts as a recommendation.")
     rows = _derive(kind, rows)
     rows, duplicate_notice = _check_duplicates(kind, rows, work)
     if duplicate_notice:
