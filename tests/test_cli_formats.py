@@ -38,7 +38,8 @@ def test_zoom_report_is_recognised_and_imported_for_the_event(env):
     """A Zoom report imports with only --event-id: 36 registrants, 27 attended (counted by hand)."""
     result = cli(env, "import", "attendance", str(DATA / "zoom_attendee_report.csv"), "--event-id", EVENT)
     assert result.returncode == 0, result.stderr
-    assert "Notice: Recognised as a Zoom webinar attendee report of a session on 12 Mar 2025." in result.stdout
+    assert ("Notice: Recognised as a Zoom webinar attendee report of a session on 12 Mar 2025."
+            in result.stdout)
     figures = kpis(env)
     assert (figures["registrations"], figures["attendances"]) == (36, 27)
 
