@@ -2,10 +2,11 @@
 
 ``recognise`` looks at a table from ``importers.read_table`` and returns what
 it is (a Zoom attendee report, a Microsoft Forms or Google Forms response
-export, an Eventbrite attendee summary) or None. ``contract_input`` turns a
-recognised export into the three things ``importers.prepare`` takes (a table,
-a column map and fixed values), so every export goes through the importer's
-one validation path. Neither writes to the database.
+export, an Eventbrite attendee summary) or None. ``import_input`` turns a
+recognised export into what ``importers.prepare`` takes (a table, a column
+map and fixed values), so every export goes through the importer's one
+validation path; ``importers.import_file`` (the CLI) and the Data page both
+call it. Only ``remember_choices`` writes to the database.
 
 Decisions where the issue is silent:
 
@@ -67,6 +68,7 @@ FORMATS: dict[str, ExportFormat] = {
     "eventbrite": ExportFormat("eventbrite", "Eventbrite attendee summary", "attendance"),
 }
 AUTO = "auto"
+KNOWN_SHAPES = "Zoom, Microsoft Forms, Google Forms or Eventbrite"
 
 # Feedback fields a form question can give, in the order they are looked for,
 # with the wording that finds them (matched case-insensitively anywhere in the
@@ -112,6 +114,13 @@ class Recognised:
     event_date: dt.date | None = None
     notices: tuple[str, ...] = ()
 
+    @property
+    def question_fields(self) -> tuple[str, ...]:
+        """Return the fields this export's questions can give, in the order they are asked about."""
+        if not self.questions:
+            return ()
+        return QUESTION_FIELDS if self.export_format.kind == "feedback" else EVENTBRITE_QUESTION_FIELDS
+
     def missing(self, *, chosen: Mapping[str, str] | None = None) -> list[str]:
         """Return the required fields, other than event_id, that neither the
         file nor ``chosen`` {header: field} gives (e.g. a form's rating)."""
@@ -120,9 +129,8 @@ class Recognised:
         return [name for name in required if name not in given]
 
     def merged_map(self, chosen: Mapping[str, str] | None = None) -> dict[str, str]:
-        """Return the column map {header: field} with ``chosen`` replacing the
-        wording's guess for each field it names (a header chosen as
-        ``""`` is not read)."""
+        """Return the column map {header: field} with ``chosen`` {header: field}
+        replacing the wording's guess for each field and header it names."""
         chosen = dict(chosen or {})
         overridden = set(chosen.values())
         merged = {h: f for h, f in self.column_map.items() if f not in overridden and h not in chosen}
@@ -142,17 +150,26 @@ def recognise(table: pd.DataFrame, *, export_format: str | None = None) -> Recog
     return None
 
 
-def contract_input(recognised: Recognised, *, event_id: str | None = None,
-                   chosen: Mapping[str, str] | None = None
-                   ) -> tuple[pd.DataFrame, dict[str, str], dict[str, str], list[str]]:
-    """Return (table, column_map, fixed_values, notices) for ``importers.prepare``:
-    the recognised rows, the column map with ``chosen`` {header: field}
-    applied, the format's fixed values plus ``event_id`` when given, and the
-    recognition notices."""
-    fixed = dict(recognised.fixed_values)
-    if event_id is not None:
-        fixed["event_id"] = event_id
-    return recognised.table, recognised.merged_map(chosen), fixed, list(recognised.notices)
+def import_input(engine: Engine, recognised: Recognised, *, kind: str,
+                 chosen: Mapping[str, str] | None = None, fixed_values: Mapping[str, str] | None = None
+                 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, str], list[str]] | str:
+    """Return (table, column_map, fixed_values, notices) for ``importers.prepare``
+    to read ``recognised`` as rows of ``kind``: its rows, its column map with the
+    question choices remembered for the form and then ``chosen`` {question:
+    field} applied, its fixed values plus ``fixed_values`` (e.g. the event),
+    and the recognition notices. Returns the one-line reason instead when it
+    cannot be read as ``kind`` or a required question is not found."""
+    found = recognised.export_format
+    if found.kind != kind:
+        return f"the file is a {found.label}, which holds {found.kind}, not {kind}"
+    choices = remembered_choices(engine, recognised) | dict(chosen or {})
+    missing = recognised.missing(chosen=choices)
+    if missing:
+        return (f"no question of this form was found for {' or '.join(missing)} by its wording or a "
+                f"remembered choice; choose it once on the Data page, where it is remembered for this form "
+                f"(“{recognised.source_name}”)")
+    fixed = dict(recognised.fixed_values) | dict(fixed_values or {})
+    return recognised.table, recognised.merged_map(choices), fixed, list(recognised.notices)
 
 
 def remembered_choices(engine: Engine, recognised: Recognised) -> dict[str, str]:
@@ -413,9 +430,16 @@ def _form(table: pd.DataFrame, export_format: ExportFormat, fixed_columns: Mappi
     if email is not None:
         frame, summary_notice = _drop_summary_rows(frame, email, table.columns[0])
         notices += summary_notice
-    identity = hashlib.sha256("\x1f".join(_keys(questions)).encode("utf-8")).hexdigest()[:IDENTITY_CHARS]
     return Recognised(export_format, frame, column_map, questions=tuple(questions),
-                      source_name=f"{export_format.label} {identity}", notices=tuple(notices))
+                      source_name=_form_identity(export_format, questions), notices=tuple(notices))
+
+
+def _form_identity(export_format: ExportFormat, questions: Sequence[str]) -> str:
+    """Return the name a form's choices are remembered under: the format's
+    label and a digest of its question texts, the same for every export of
+    the form until a question is reworded."""
+    digest = hashlib.sha256("\x1f".join(_keys(questions)).encode("utf-8")).hexdigest()[:IDENTITY_CHARS]
+    return f"{export_format.label} {digest}"
 
 
 def _questions_by_wording(questions: Sequence[str], fields: Sequence[str]) -> dict[str, str]:
@@ -457,6 +481,7 @@ def _recognise_eventbrite(table: pd.DataFrame) -> Recognised | None:
     column_map = {email: "email", attended_header: "attended"}
     column_map |= _questions_by_wording(questions, EVENTBRITE_QUESTION_FIELDS)
     return Recognised(FORMATS["eventbrite"], frame, column_map, questions=tuple(questions),
+                      source_name=_form_identity(FORMATS["eventbrite"], questions),
                       notices=(f"Recognised as an {FORMATS['eventbrite'].label}.", *notices))
 
 
@@ -469,6 +494,7 @@ _RECOGNISERS = {
 
 
 __all__ = [
-    "AUTO", "FORMATS", "QUESTION_FIELDS", "ExportFormat", "Recognised", "recognise", "contract_input",
+    "AUTO", "FORMATS", "KNOWN_SHAPES", "QUESTION_FIELDS", "EVENTBRITE_QUESTION_FIELDS", "ExportFormat",
+    "Recognised", "recognise", "import_input",
     "remembered_choices", "remember_choices", "event_choices",
 ]

@@ -1315,19 +1315,9 @@ def _export_input(engine: Engine, *, kind: str, table: pd.DataFrame, export_form
         if export_format != formats.AUTO:
             return f"the file is not a {formats.FORMATS[export_format].label}"
         return (*as_given[:3], [
-            "The file is not a recognised export (Zoom, Microsoft Forms, Google Forms or Eventbrite), so its "
-            "columns were read as the import contract's."])
-    found = recognised.export_format
-    if found.kind != kind:
-        return f"the file is a {found.label}, which holds {found.kind}, not {kind}"
-    chosen = formats.remembered_choices(engine, recognised) | dict(column_map or {})
-    missing = recognised.missing(chosen=chosen)
-    if missing:
-        return (f"no question of this form was found for {' or '.join(missing)} by its wording or a "
-                f"remembered choice; choose it once on the Data page, where it is remembered for this form "
-                f"(“{recognised.source_name}”)")
-    shaped, shaped_map, fixed, notices = formats.contract_input(recognised, chosen=chosen)
-    return shaped, shaped_map, fixed | dict(fixed_values or {}), notices
+            f"The file is not a recognised export ({formats.KNOWN_SHAPES}), so its columns were read as the "
+            f"import contract's."])
+    return formats.import_input(engine, recognised, kind=kind, chosen=column_map, fixed_values=fixed_values)
 
 
 # --- undo ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
-from data_access import demo, importers
+from data_access import demo, formats, importers
 from data_access.audit import record_audit_event
 from data_access.batches import batch_history, real_data_present
 from data_access.config import ConfigError, database_url, pseudonym_key
@@ -43,6 +43,13 @@ KIND_LABELS = {
     "benchmarks": "National benchmarks",
 }
 NOT_IN_FILE = "— not in this file —"
+QUESTION_PROMPTS = {
+    "rating": "Which question asks for the rating?",
+    "would_recommend": "Which question asks whether they would recommend it?",
+    "comments": "Which question asks for comments?",
+    "region": "Which question asks for the region?",
+    "stage": "Which question asks for the grade or stage?",
+}
 SAME_VALUE = "— the same value for every row —"
 PREVIEW_ROWS = 10
 # As many as the command line prints; the download has them all.
@@ -110,6 +117,68 @@ def choose_columns(kind: str, headers: list[str], *, source: str | None, widget_
     return (None if repeated else column_map), fixed_values
 
 
+def event_label(events: pd.DataFrame):
+    """Return a function naming an event key as "key — title (date)"."""
+    labels = {row.event_key: f"{row.event_key} — {row.title} ({row.date:%-d %b %Y})"
+              for row in events.itertuples()}
+    return labels.__getitem__
+
+
+def recognised_inputs(engine, recognised: formats.Recognised, *, kind: str, widget_prefix: str):
+    """Draw what a recognised export lacks (its event, and the questions its
+    wording did not give); return ``formats.import_input``'s result, or None
+    while something is still to be chosen."""
+    st.success(recognised.notices[0], icon=":material/check_circle:")
+    events = formats.event_choices(engine)
+    if events.empty:
+        st.error(f"There are no events yet: import the event this {recognised.export_format.label} is of "
+                 f"first.")
+        return None
+    on_the_day = events.index[events["date"] == recognised.event_date].tolist()
+    event_key = st.selectbox(
+        "Event the export is of", events["event_key"].tolist(), format_func=event_label(events),
+        index=on_the_day[0] if len(on_the_day) == 1 else None, placeholder="Choose the event",
+        key=f"{widget_prefix}_event",
+    )
+    chosen = question_choices(engine, recognised, widget_prefix=widget_prefix)
+    if event_key is None:
+        st.caption("Choose the event to check the rows.")
+        return None
+    shaped = formats.import_input(engine, recognised, kind=kind, chosen=chosen,
+                                  fixed_values={"event_id": event_key})
+    if isinstance(shaped, str):
+        st.error(f"**This {recognised.export_format.label} cannot be imported yet:** {shaped}.")
+        return None
+    return shaped
+
+
+def question_choices(engine, recognised: formats.Recognised, *, widget_prefix: str) -> dict[str, str]:
+    """Draw one choice per question field of a form, open when a required one
+    was not found; remember the choices for the form when they change and
+    return them as {question: field}."""
+    if not recognised.questions:
+        return {}
+    remembered = formats.remembered_choices(engine, recognised)
+    shown = {question: field for question, field in recognised.merged_map(remembered).items()
+             if question in recognised.questions}
+    current = {field: question for question, field in shown.items()}
+    questions = list(recognised.questions)
+    still_missing = bool(recognised.missing(chosen=remembered))
+    with st.expander("Which question gives each answer", expanded=still_missing):
+        chosen = {}
+        for field in recognised.question_fields:
+            question = st.selectbox(
+                QUESTION_PROMPTS[field], questions,
+                index=questions.index(current[field]) if field in current else None,
+                placeholder="— not asked —", key=f"{widget_prefix}_question_{field}",
+            )
+            if question is not None:
+                chosen[question] = field
+    if chosen != shown:
+        formats.remember_choices(engine, recognised, chosen)
+    return chosen
+
+
 def load_section(engine, key: bytes) -> None:
     """Draw the upload, column choices, checks, preview and import button."""
     st.subheader("Load a file")
@@ -142,15 +211,31 @@ def load_section(engine, key: bytes) -> None:
         st.error(f"**{file_name} cannot be read: {exc}.** Nothing was changed.")
         return
 
-    st.markdown("#### Match the file's columns to the fields")
     widget_prefix = f"data_{kind}_{upload.file_id}_{source or ''}"
-    column_map, fixed_values = choose_columns(kind, [str(h) for h in table.columns], source=source,
-                                              widget_prefix=widget_prefix)
-    if column_map is None:
-        return
+    recognised = formats.recognise(table)
+    export_notices: list[str] = []
+    if recognised is not None and recognised.export_format.kind == kind:
+        shaped = recognised_inputs(engine, recognised, kind=kind, widget_prefix=widget_prefix)
+        if shaped is None:
+            return
+        table, column_map, fixed_values, export_notices = shaped
+        export_notices = export_notices[1:]
+    else:
+        if recognised is None:
+            st.info(f"This file is not a recognised export ({formats.KNOWN_SHAPES}): match its columns to "
+                    f"the fields below.", icon=":material/info:")
+        else:
+            st.info(f"This looks like a {recognised.export_format.label}, which holds "
+                    f"{recognised.export_format.kind}: choose “{KIND_LABELS[recognised.export_format.kind]}” "
+                    f"above to import it without matching columns.", icon=":material/info:")
+        st.markdown("#### Match the file's columns to the fields")
+        column_map, fixed_values = choose_columns(kind, [str(h) for h in table.columns], source=source,
+                                                  widget_prefix=widget_prefix)
+        if column_map is None:
+            return
     rows, problems, notices = importers.prepare(engine, kind=kind, table=table, key=key,
                                                 column_map=column_map, fixed_values=fixed_values)
-    for notice in notices:
+    for notice in export_notices + notices:
         st.info(notice, icon=":material/info:")
     if problems:
         st.error(f"**{len(problems)} problem{'s' if len(problems) != 1 else ''} found, so nothing will be "
