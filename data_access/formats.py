@@ -307,12 +307,22 @@ def _iso_dates(column: pd.Series) -> pd.Series:
 # --- Zoom ---------------------------------------------------------------------------
 
 
-def _recognise_zoom(table: pd.DataFrame) -> Recognised | None:
-    rows = _grid(table)
-    webinar_at = meeting_at = None
-    staff: set[str] = set()
-    summary_date = None
-    summary_kind = "webinar"
+@dataclass
+class _ZoomLayout:
+    """Where a Zoom report's parts are in its grid: the attendee table's
+    position (webinar) or the participant table's (meeting), the emails of
+    hosts and panelists, the session date from the summary, and whether the
+    summary naming a meeting's host was seen."""
+
+    webinar_at: int | None = None
+    meeting_at: int | None = None
+    staff: set[str] = field(default_factory=set)
+    session_date: dt.date | None = None
+    host_named: bool = False
+
+
+def _zoom_layout(rows: Rows) -> _ZoomLayout:
+    layout = _ZoomLayout()
     for position, (_, cells) in enumerate(rows):
         keys = _keys(cells)
         title = _keys(rows[position - 1][1])[0] if position > 0 else ""
@@ -320,67 +330,65 @@ def _recognise_zoom(table: pd.DataFrame) -> Recognised | None:
             if "host" in title or "panelist" in title:
                 _, body = _section_table(rows, position)
                 at = keys.index("email")
-                staff.update(staff_cells[at].lower() for _, staff_cells in body if len(staff_cells) > at)
-            elif webinar_at is None:
-                webinar_at = position
+                layout.staff.update(staff[at].lower() for _, staff in body if len(staff) > at and staff[at])
+            elif layout.webinar_at is None:
+                layout.webinar_at = position
         elif "join time" in keys and ("user email" in keys or "email" in keys) and keys[0].startswith("name"):
-            meeting_at = meeting_at if meeting_at is not None else position
+            if layout.meeting_at is None:
+                layout.meeting_at = position
         elif "topic" in keys and position + 1 < len(rows):
             following = rows[position + 1][1]
             starts = [i for i, k in enumerate(keys) if k in ("actual start time", "start time")]
             if starts and len(following) > starts[0]:
-                summary_date = _date(following[starts[0]], month_first=True)
+                layout.session_date = _date(following[starts[0]], month_first=True)
             if "user email" in keys and len(following) > keys.index("user email"):
-                staff.add(following[keys.index("user email")].lower())
-                summary_kind = "meeting"
-    at = webinar_at if webinar_at is not None else meeting_at
+                layout.staff.add(following[keys.index("user email")].lower())
+                layout.host_named = True
+    return layout
+
+
+def _recognise_zoom(table: pd.DataFrame) -> Recognised | None:
+    rows = _grid(table)
+    layout = _zoom_layout(rows)
+    is_webinar = layout.webinar_at is not None
+    at = layout.webinar_at if is_webinar else layout.meeting_at
     if at is None:
         return None
     header, body = _section_table(rows, at)
     keys = _keys(header)
-    email_at = keys.index("email") if "email" in keys else keys.index("user email")
-    attended_at = keys.index("attended") if webinar_at is not None else None
-    frame = _frame(header, body, {header[email_at]: email_at, **(
-        {header[attended_at]: attended_at} if attended_at is not None else {})}, rows[at][0])
-    email = header[email_at]
-    notices = []
-    first_column = email if attended_at is None else header[attended_at]
-    frame, summary_notice = _drop_summary_rows(frame, email, first_column)
-    notices += summary_notice
-    if attended_at is None:
-        guests = frame[frame[email] == ""]
-        if len(guests):
-            notices.append(_left_out(len(guests), "of participants without an email (guests)",
+    email = header[keys.index("email") if "email" in keys else keys.index("user email")]
+    attended = header[keys.index("attended")] if is_webinar else None
+    columns = {name: header.index(name) for name in (email, attended) if name is not None}
+    frame, notices = _drop_summary_rows(_frame(header, body, columns, rows[at][0]), email, attended or email)
+    if not is_webinar:
+        guests = frame[email] == ""
+        if guests.any():
+            notices.append(_left_out(int(guests.sum()), "of participants without an email (guests)",
                                      "attendance needs an email to tell people apart"))
-            frame = frame[frame[email] != ""]
+            frame = frame[~guests]
+        if not layout.host_named:
+            notices.append("The meeting's summary, which names its host, is above the table that was read, "
+                           "so the host may be counted as a participant: set the header row to 1 to read it.")
     lower = frame[email].str.lower()
-    is_staff = lower.isin(staff - {""})
+    is_staff = lower.isin(layout.staff)
     if is_staff.any():
         notices.append(_left_out(int(is_staff.sum()), "for the host or panelists", "they are not attendees"))
         frame, lower = frame[~is_staff], lower[~is_staff]
-    if attended_at is not None:
-        said_yes = frame[header[attended_at]].str.strip().str.lower().isin(normalise.YES_WORDS)
-        anyone_yes = said_yes.groupby(lower).transform("any")
+    if attended is not None:
+        said_yes = frame[attended].str.strip().str.lower().isin(normalise.YES_WORDS)
         frame = frame.copy()
-        frame.loc[anyone_yes & ~said_yes, header[attended_at]] = "Yes"
+        frame.loc[said_yes.groupby(lower).transform("any") & ~said_yes, attended] = "Yes"
     repeated = lower.duplicated(keep="first")
     if repeated.any():
         notices.append(_left_out(int(repeated.sum()), "repeating a person already listed (rejoins)",
                                  "each person is one attendance"))
         frame = frame[~repeated]
-    column_map = {email: "email"}
-    fixed = {}
-    if attended_at is not None:
-        column_map[header[attended_at]] = "attended"
-    else:
-        fixed["attended"] = "yes"
-    if webinar_at is None:
-        summary_kind = "meeting"
-    event_date = summary_date or _earliest_join(header, body)
-    described = f"a Zoom {summary_kind} attendee report"
+    event_date = layout.session_date or _earliest_join(header, body)
+    described = f"a Zoom {'webinar' if is_webinar else 'meeting'} attendee report"
     if event_date:
         described += f" of a session on {event_date:%-d %b %Y}"
-    return Recognised(FORMATS["zoom"], frame, column_map, fixed, event_date=event_date,
+    return Recognised(FORMATS["zoom"], frame, {email: "email"} | ({attended: "attended"} if attended else {}),
+                      {} if attended else {"attended": "yes"}, event_date=event_date,
                       notices=(f"Recognised as {described}.", *notices))
 
 

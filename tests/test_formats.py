@@ -26,6 +26,17 @@ RENAMED_CHOICES = {
     "Would you tell a friend about us?": "would_recommend",
     "Anything you would change?": "comments",
 }
+# A meeting report whose participant table is wider than its summary, so
+# the importer's header detection starts at the participant table.
+WIDE_MEETING = (
+    "Meeting ID,Topic,Start Time,End Time,User Email,Duration (Minutes),Participants\n"
+    "1,Session,04/02/2025 06:55 PM,04/02/2025 08:41 PM,host.wide@example.org,106,2\n"
+    "\n"
+    "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest,Recording Consent,"
+    "In Waiting Room\n"
+    "Host,host.wide@example.org,04/02/2025 06:55 PM,04/02/2025 08:41 PM,106,No,,No\n"
+    "Person,person.wide@example.org,04/02/2025 07:00 PM,04/02/2025 08:41 PM,101,No,Y,No\n"
+)
 EXPORTS = [
     ("attendance", "zoom_attendee_report.csv"),
     ("attendance", "zoom_meeting_report.csv"),
@@ -47,7 +58,7 @@ def event(engine, key, tmp_path):
 
 
 def import_export(engine, key, name, kind, export_format=formats.AUTO):
-    """Import the export ``name`` of tests/data as ``export_format`` (by default recognised), for the event."""
+    """Import the export ``name`` of tests/data as ``export_format`` (recognised by default) for the event."""
     return importers.import_file(engine, kind=kind, path=DATA / name, key=key, export_format=export_format,
                                  fixed_values={"event_id": EVENT})
 
@@ -157,6 +168,18 @@ def test_zoom_webinar_leaves_out_panelists_and_other_sections(event, key):
 def test_zoom_dates_in_us_order_give_the_session_date(name, session):
     """Zoom's month-first dates are read as such: 03/12/2025 is 12 March."""
     assert formats.recognise(importers.read_table(DATA / name)).event_date == session
+
+
+def test_meeting_summary_above_the_header_found_is_read_from_row_1(tmp_path):
+    """When the participant table is wider than the summary, header row 1 is needed to leave out the host."""
+    path = tmp_path / "wide_meeting.csv"
+    path.write_text(WIDE_MEETING)
+    found = formats.recognise(importers.read_table(path))
+    assert ("The meeting's summary, which names its host, is above the table that was read, so the host may "
+            "be counted as a participant: set the header row to 1 to read it.") in found.notices
+    assert len(found.table) == 2
+    from_row_1 = formats.recognise(importers.read_table(path, header_row=1))
+    assert from_row_1.table["User Email"].tolist() == ["person.wide@example.org"]
 
 
 def test_eventbrite_leaves_out_refunds_and_totals(event, key):
