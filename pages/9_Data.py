@@ -3,7 +3,9 @@ undo one, and remove the demo data.
 
 Reading, checking and writing go through ``data_access.importers`` (the same
 ``read_table`` / ``prepare`` / ``commit_rows`` / ``undo_batch`` as
-``python -m data_access import``); this page only chooses the columns.
+``python -m data_access import``, and ``data_access.formats`` for the
+exports it recognises); this page only chooses the columns, or for a
+recognised export the event and any question its wording did not give.
 """
 
 from __future__ import annotations

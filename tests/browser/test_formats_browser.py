@@ -1,5 +1,6 @@
 """The Data page in a real browser recognises a Zoom attendee report and
-imports it without any column matching: the admin only chooses the event."""
+imports it without any column matching (the admin only chooses the event),
+and remembers a form question chosen once."""
 
 from __future__ import annotations
 
@@ -58,3 +59,25 @@ def test_zoom_report_is_recognised_and_imported_without_matching_columns(access_
     page.get_by_role("button", name=f"Import {REPORT_PEOPLE} rows").click()
     expect(page.get_by_text("Imported zoom_attendee_report.csv", exact=False)).to_be_visible()
     assert attendance_rows(access_server.database_url, event_key) == before + REPORT_PEOPLE
+
+
+def test_form_question_chosen_once_is_remembered_for_the_form(access_server, page):
+    """A form whose rating question no wording finds asks for it once; its next upload needs no choice."""
+    renamed_form = ZOOM_REPORT.with_name("googleforms_feedback_renamed.csv")
+    option = event_option(access_server.database_url, recent_event_key(access_server.database_url))
+    preview = "Preview: the first rows of 6 as they will be stored"
+    open_data_page_as_admin(page, access_server)
+    choose_kind(page, "Feedback responses")
+    upload(page, renamed_form)
+    expect(page.get_by_text("Recognised as a Google Forms response export", exact=False)).to_be_visible()
+    choose(page, "Event the export is of", option)
+    expect(page.get_by_text("no question of this form was found for rating", exact=False)).to_be_visible()
+    choose(page, "Which question asks for the rating?", "How was today's session for you?")
+    expect(page.get_by_role("heading", name=preview)).to_be_visible()
+
+    open_data_page_as_admin(page, access_server)
+    choose_kind(page, "Feedback responses")
+    upload(page, renamed_form)
+    choose(page, "Event the export is of", option)
+    expect(page.get_by_role("heading", name=preview)).to_be_visible()
+    expect(page.get_by_text("no question of this form was found", exact=False)).to_have_count(0)
