@@ -143,6 +143,8 @@ def recognised_inputs(engine, recognised: formats.Recognised, *, kind: str, widg
         key=f"{widget_prefix}_event",
     )
     chosen = question_choices(engine, recognised, widget_prefix=widget_prefix)
+    if chosen is None:
+        return None
     if event_key is None:
         st.caption("Choose the event to check the rows.")
         return None
@@ -154,10 +156,10 @@ def recognised_inputs(engine, recognised: formats.Recognised, *, kind: str, widg
     return shaped
 
 
-def question_choices(engine, recognised: formats.Recognised, *, widget_prefix: str) -> dict[str, str]:
+def question_choices(engine, recognised: formats.Recognised, *, widget_prefix: str) -> dict[str, str] | None:
     """Draw one choice per question field of a form, open when a required one
     was not found; remember the choices for the form when they change and
-    return them as {question: field}."""
+    return them as {question: field}, or None when a question is chosen twice."""
     if not recognised.questions:
         return {}
     remembered = formats.remembered_choices(engine, recognised)
@@ -174,6 +176,10 @@ def question_choices(engine, recognised: formats.Recognised, *, widget_prefix: s
                 index=questions.index(current[field]) if field in current else None,
                 placeholder="— not asked —", key=f"{widget_prefix}_question_{field}",
             )
+            if question in chosen:
+                st.error(f"“{question}” is chosen for {chosen[question]} and {field}; choose it for one "
+                         f"only.")
+                return None
             if question is not None:
                 chosen[question] = field
     if chosen != shown:
@@ -221,6 +227,7 @@ def load_section(engine, key: bytes) -> None:
         if shaped is None:
             return
         table, column_map, fixed_values, export_notices = shaped
+        # The first, "Recognised as …", is already shown above the choices.
         export_notices = export_notices[1:]
     else:
         if recognised is None:
