@@ -27,9 +27,11 @@ Decisions where the issue is silent:
   (``QUESTION_WORDING``); choices made once for a form (stored with
   ``mappings.remember_mapping`` under ``Recognised.source_name``, a name
   derived from the form's question texts) replace the wording's guess.
-- **Dates.** Timestamps keep only their date. ``a/b/yyyy`` dates are read
-  month first, as the tools write them, unless a first part above 12 in the
-  same column shows the file is day first.
+- **Dates.** Timestamps keep only their date. ``a/b/yyyy`` dates are month
+  first in Zoom reports (Zoom writes US order) and day first in forms (a
+  Google Sheet in a UK locale; the contract reads them so), unless a part
+  above 12 in the same column allows only the other order. Microsoft Forms
+  writes real dates and Google Forms' own download ``yyyy/mm/dd``.
 - **Eventbrite.** Attendance is "Checked In" = Yes, or an Attendee Status of
   Checked In. Rows whose status says the ticket is no longer held (refunded,
   cancelled, transferred, deleted, not attending) are left out with a notice.
@@ -201,6 +203,9 @@ def event_choices(engine: Engine) -> pd.DataFrame:
 # --- reading the grid back ---------------------------------------------------------
 
 
+Rows = list[tuple[int, list[str]]]
+
+
 def _grid(table: pd.DataFrame) -> Rows:
     """Return the header and body of ``table`` as (spreadsheet row, cells),
     with cells trimmed; blank rows were already left out by ``read_table``."""
@@ -212,6 +217,7 @@ def _grid(table: pd.DataFrame) -> Rows:
 
 
 def _keys(cells: Sequence[str]) -> list[str]:
+    """Return the cells as they are matched: lower case, spaces collapsed."""
     return [normalise.collapse_spaces(c).lower() for c in cells]
 
 
@@ -219,9 +225,6 @@ def _is_title(cells: Sequence[str]) -> bool:
     """True for a section title row: one non-blank cell, in the first column, not an email."""
     filled = [c for c in cells if c]
     return len(filled) == 1 and bool(cells) and cells[0] == filled[0] and "@" not in filled[0]
-
-
-Rows = list[tuple[int, list[str]]]
 
 
 def _section_table(rows: Rows, header_at: int) -> tuple[list[str], Rows]:
@@ -236,8 +239,7 @@ def _section_table(rows: Rows, header_at: int) -> tuple[list[str], Rows]:
     return header, body
 
 
-def _frame(header: Sequence[str], body: Rows, columns: Mapping[str, int],
-           header_row: int) -> pd.DataFrame:
+def _frame(body: Rows, columns: Mapping[str, int], header_row: int) -> pd.DataFrame:
     """Return a text table of the ``columns`` {name: position} of ``body``,
     indexed by spreadsheet row, remembering its header row."""
     data = {name: [cells[i] if i < len(cells) else "" for _, cells in body] for name, i in columns.items()}
@@ -271,9 +273,15 @@ def _drop_summary_rows(frame: pd.DataFrame, email_column: str, first_column: str
 # --- dates ------------------------------------------------------------------------
 
 
-def _month_first(values: Sequence[str]) -> bool:
-    """False when some ``a/b/yyyy`` date in ``values`` has a first part above 12 (day first)."""
-    return not any(int(m.group(1)) > 12 for m in map(_SLASH_DATE.search, values) if m)
+def _month_first(values: Sequence[str], *, usual: bool) -> bool:
+    """Return whether the ``a/b/yyyy`` dates in ``values`` are month first:
+    ``usual`` unless some date has a part above 12 that only the other order allows."""
+    parts = [(int(m.group(1)), int(m.group(2))) for m in map(_SLASH_DATE.search, values) if m]
+    if any(first > 12 for first, _ in parts):
+        return False
+    if any(second > 12 for _, second in parts):
+        return True
+    return usual
 
 
 def _date(text: str, *, month_first: bool) -> dt.date | None:
@@ -296,9 +304,10 @@ def _date(text: str, *, month_first: bool) -> dt.date | None:
 
 
 def _iso_dates(column: pd.Series) -> pd.Series:
-    """Return timestamps as ISO dates; a cell that is not a date is kept as
-    written, so that the importer names it."""
-    month_first = _month_first(column.tolist())
+    """Return a form's timestamps as ISO dates (``a/b/yyyy`` day first, as
+    the contract reads them, unless the column shows otherwise); a cell that
+    is not a date is kept as written, so that the importer names it."""
+    month_first = _month_first(column.tolist(), usual=False)
     parsed = [_date(v, month_first=month_first) for v in column]
     return pd.Series([d.isoformat() if d else v for d, v in zip(parsed, column, strict=True)],
                      index=column.index, dtype=object)
@@ -359,7 +368,7 @@ def _recognise_zoom(table: pd.DataFrame) -> Recognised | None:
     email = header[keys.index("email") if "email" in keys else keys.index("user email")]
     attended = header[keys.index("attended")] if is_webinar else None
     columns = {name: header.index(name) for name in (email, attended) if name is not None}
-    frame, notices = _drop_summary_rows(_frame(header, body, columns, rows[at][0]), email, attended or email)
+    frame, notices = _drop_summary_rows(_frame(body, columns, rows[at][0]), email, attended or email)
     if not is_webinar:
         guests = frame[email] == ""
         if guests.any():

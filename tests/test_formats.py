@@ -182,6 +182,18 @@ def test_meeting_summary_above_the_header_found_is_read_from_row_1(tmp_path):
     assert from_row_1.table["User Email"].tolist() == ["person.wide@example.org"]
 
 
+@pytest.mark.parametrize(("timestamps", "dates"), [
+    (["12/03/2025 19:48:05", "01/04/2025 09:00:00"], ["2025-03-12", "2025-04-01"]),
+    (["03/13/2025 19:48:05", "04/01/2025 09:00:00"], ["2025-03-13", "2025-04-01"]),
+    (["2025/03/12 7:48:05 PM GMT", "2025/04/01 9:00:00 AM GMT+1"], ["2025-03-12", "2025-04-01"]),
+])
+def test_form_timestamps_are_day_first_unless_the_column_shows_otherwise(tmp_path, timestamps, dates):
+    """A form's a/b/yyyy timestamps are read day first, month first when a 13th shows it, yyyy/mm/dd as is."""
+    path = tmp_path / "form.csv"
+    path.write_text("Timestamp,How would you rate it?\n" + "".join(f"{t},5\n" for t in timestamps))
+    assert formats.recognise(importers.read_table(path)).table["Timestamp"].tolist() == dates
+
+
 def test_eventbrite_leaves_out_refunds_and_totals(event, key):
     """A refunded ticket and the trailing total row are left out; a Checked In status counts as attended."""
     result = import_export(event, key, "eventbrite_attendees_messy.csv", "attendance")
