@@ -35,6 +35,8 @@ Decisions where the issue is silent:
 - **Eventbrite.** Attendance is "Checked In" = Yes, or an Attendee Status of
   Checked In. Rows whose status says the ticket is no longer held (refunded,
   cancelled, transferred, deleted, not attending) are left out with a notice.
+  Custom questions give region and grade by their wording, or by choices
+  remembered as for forms.
 - **Summary rows.** A trailing row without an email whose first cell starts
   with "Total" is a summary, not a person, and is left out with a notice.
 """
@@ -331,6 +333,7 @@ class _ZoomLayout:
 
 
 def _zoom_layout(rows: Rows) -> _ZoomLayout:
+    """Return where the parts of a Zoom report are among ``rows``."""
     layout = _ZoomLayout()
     for position, (_, cells) in enumerate(rows):
         keys = _keys(cells)
@@ -357,6 +360,7 @@ def _zoom_layout(rows: Rows) -> _ZoomLayout:
 
 
 def _recognise_zoom(table: pd.DataFrame) -> Recognised | None:
+    """Return the attendees of a Zoom webinar or meeting report, or None."""
     rows = _grid(table)
     layout = _zoom_layout(rows)
     is_webinar = layout.webinar_at is not None
@@ -402,6 +406,7 @@ def _recognise_zoom(table: pd.DataFrame) -> Recognised | None:
 
 
 def _earliest_join(header: Sequence[str], body: Rows) -> dt.date | None:
+    """Return the date of the earliest Join Time in ``body``, or None."""
     keys = _keys(header)
     if "join time" not in keys:
         return None
@@ -415,6 +420,7 @@ def _earliest_join(header: Sequence[str], body: Rows) -> dt.date | None:
 
 
 def _recognise_msforms(table: pd.DataFrame) -> Recognised | None:
+    """Return a Microsoft Forms response export's responses, or None."""
     keys = _keys(table.columns)
     if not {"id", "start time", "completion time"} <= set(keys):
         return None
@@ -422,6 +428,7 @@ def _recognise_msforms(table: pd.DataFrame) -> Recognised | None:
 
 
 def _recognise_googleforms(table: pd.DataFrame) -> Recognised | None:
+    """Return a Google Forms response export's responses, or None."""
     keys = _keys(table.columns)
     if not keys or keys[0] != "timestamp":
         return None
@@ -430,6 +437,8 @@ def _recognise_googleforms(table: pd.DataFrame) -> Recognised | None:
 
 def _form(table: pd.DataFrame, export_format: ExportFormat, fixed_columns: Mapping[str, str],
           other_columns: set[str]) -> Recognised:
+    """Return a form export's responses: its ``fixed_columns`` {header key:
+    field} mapped, ``other_columns`` not read, the rest taken as questions."""
     frame = table.copy()
     column_map: dict[str, str] = {}
     questions = []
@@ -475,6 +484,7 @@ def _questions_by_wording(questions: Sequence[str], fields: Sequence[str]) -> di
 
 
 def _recognise_eventbrite(table: pd.DataFrame) -> Recognised | None:
+    """Return an Eventbrite attendee summary's registrations, or None."""
     keys = _keys(table.columns)
     if not _EVENTBRITE_NEEDED <= set(keys):
         return None
