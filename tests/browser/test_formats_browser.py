@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
+from data_access import importers
 from data_access.db import make_engine
 from tests.browser.access_helpers import choose, upload
 from tests.browser.helpers import save_screenshot
@@ -43,6 +44,15 @@ def attendance_rows(database_url: str, event_key: str) -> int:
     return count
 
 
+def undo_newest_import(database_url: str) -> None:
+    """Undo the newest import, so that later tests on the shared server see the data they expect."""
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        newest = conn.execute(text("SELECT MAX(id) FROM import_batch")).scalar_one()
+    importers.undo_batch(engine, batch_id=newest)
+    engine.dispose()
+
+
 def test_zoom_report_is_recognised_and_imported_without_matching_columns(access_server, page):
     """Zoom's report shows "Recognised", asks only for the event, and imports every attendee once."""
     event_key = recent_event_key(access_server.database_url)
@@ -59,6 +69,7 @@ def test_zoom_report_is_recognised_and_imported_without_matching_columns(access_
     page.get_by_role("button", name=f"Import {REPORT_PEOPLE} rows").click()
     expect(page.get_by_text("Imported zoom_attendee_report.csv", exact=False)).to_be_visible()
     assert attendance_rows(access_server.database_url, event_key) == before + REPORT_PEOPLE
+    undo_newest_import(access_server.database_url)
 
 
 def test_form_question_chosen_once_is_remembered_for_the_form(access_server, page):
