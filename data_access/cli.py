@@ -16,13 +16,15 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import auth, backup, demo, importers, jobs, kpis
+from data_access import auth, backup, demo, formats, importers, jobs, kpis
 from data_access.audit import record_audit_event
 from data_access.config import ConfigError, database_url, is_default_database, pseudonym_key
 from data_access.db import make_engine, migrate, missing_sqlite_file
 from data_access.filters import Filters
 
 MAX_PROBLEMS_SHOWN = 50
+# The kinds whose rows belong to one event, which an export may leave unnamed.
+EVENT_KINDS = ("attendance", "feedback")
 
 
 def _iso_date(text: str) -> dt.date:
@@ -69,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_import.add_argument("kind", choices=importers.KINDS)
     p_import.add_argument("file")
     p_import.add_argument("--user", default=None, help="who is importing (recorded in the history)")
+    p_import.add_argument("--event-id", default=None, metavar="EVENT_ID",
+                          help="the event of an attendance or feedback export that does not name it "
+                               "(a Zoom report, a form or an Eventbrite summary of one event)")
+    p_import.add_argument("--format", dest="export_format", default=None, metavar="|".join(formats.FORMATS),
+                          help="the export's shape; by default it is recognised from the file, else the file "
+                               "is read as the import contract")
 
     p_job = sub.add_parser("import-job", help="run one queued import started from the Data page (its worker)")
     p_job.add_argument("job_id", type=int)
@@ -99,10 +107,32 @@ def _cmd_init(engine, _args) -> int:
     return 0
 
 
+def import_option_error(engine, args: argparse.Namespace) -> str | None:
+    """Return why the import options --format and --event-id cannot be used
+    with this kind, or None when they can."""
+    export_format = formats.FORMATS.get(args.export_format) if args.export_format else None
+    if args.export_format and export_format is None:
+        return f"--format must be one of {', '.join(formats.FORMATS)}, not '{args.export_format}'"
+    if export_format is not None and export_format.kind != args.kind:
+        return f"--format {export_format.name} is an export of {export_format.kind}, not {args.kind}"
+    if args.event_id is not None:
+        if args.kind not in EVENT_KINDS:
+            return f"--event-id is for {' and '.join(EVENT_KINDS)} files, not {args.kind}"
+        if args.event_id not in set(formats.event_choices(engine)["event_key"]):
+            return f"there is no event '{args.event_id}' (import it in an events file first)"
+    return None
+
+
 def _cmd_import(engine, args) -> int:
     migrate(engine)
+    problem = import_option_error(engine, args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     result = importers.import_file(
-        engine, kind=args.kind, path=args.file, key=pseudonym_key(str(engine.url)), imported_by=args.user
+        engine, kind=args.kind, path=args.file, key=pseudonym_key(str(engine.url)), imported_by=args.user,
+        fixed_values={"event_id": args.event_id} if args.event_id is not None else None,
+        export_format=args.export_format or (formats.AUTO if args.kind in EVENT_KINDS else None),
     )
     for notice in result.notices:
         print(f"Notice: {notice}")

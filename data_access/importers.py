@@ -39,7 +39,17 @@ Decisions where the contract is silent:
 - **Regions.** An event's host region and a rep's region must be one of the
   19 training regions; people's rows also accept OVS and UNK.
 - **Stages.** A form choice naming one stage two ways (``Trust grade / LED``)
-  is that stage. ``Maybe`` is not a yes/no answer and is refused.
+  is that stage.
+- **Would recommend.** Only a definite yes is a recommendation: the middle
+  answer of a Yes / Maybe / No question (``Maybe``, ``Not sure``) is stored
+  as False with No, with a notice, so a share who would recommend keeps
+  every answer in its denominator. The column is a yes/no flag, so the
+  Maybe/No split is not kept. Elsewhere ``Maybe`` is not a yes/no answer
+  and is refused.
+- **Exports as the tools write them.** With ``export_format``,
+  ``import_file`` recognises Zoom, Microsoft Forms, Google Forms and
+  Eventbrite exports (``data_access.formats``) and reads them without a
+  column map; they then go through the same ``prepare`` as any file.
 - **MWRES links.** An events import sets the links of every event in the
   file; an event whose set did not change gets the same links back.
 - **Batches.** Every successful import records a batch, even one that changed
@@ -689,8 +699,9 @@ def prepare(engine: Engine, *, kind: str, table: pd.DataFrame, key: bytes,
     problems: list[str] = []
     notices: list[str] = []
     if header_row > 1:
-        notices.append(f"The table's header was taken from row {header_row} (the first row at least as "
-                       f"wide as every row below it); the rows above it were skipped.")
+        found_by = table.attrs.get("header_found_by", "the first row at least as wide as every row below it")
+        notices.append(f"The table's header was taken from row {header_row} ({found_by}); the rows above it "
+                       f"were skipped.")
 
     wanted = {}
     for source, target in (column_map or {}).items():
@@ -741,6 +752,13 @@ def prepare(engine: Engine, *, kind: str, table: pd.DataFrame, key: bytes,
     rows = pd.DataFrame({"row": table.index.to_numpy()}, index=table.index)
     for name, values in work.values.items():
         rows[name] = values
+    if kind == "feedback":
+        maybes = int(work.raw("would_recommend").map(normalise.is_maybe).sum())
+        if maybes:
+            answers, were = (("1 “Maybe” answer", "was") if maybes == 1
+                             else (f"{maybes} “Maybe” answers", "were"))
+            notices.append(f"{answers} to would_recommend {were} stored as not recommending: only a "
+                           f"definite yes counts as a recommendation.")
     rows = _derive(kind, rows)
     rows, duplicate_notice = _check_duplicates(kind, rows, work)
     if duplicate_notice:
@@ -836,7 +854,7 @@ def _parse_feedback(work: _Preparation, ref: _Reference, key: bytes, engine: Eng
     work.parse("email", _pseudonym_parser(key, optional=True), store_as="pseudonym")
     work.parse("region", _region_parser(ref))
     work.parse("stage", _stage_parser(ref))
-    work.parse("would_recommend", _optional(normalise.parse_yes_no))
+    work.parse("would_recommend", _optional(normalise.parse_recommend))
     work.parse("comments", _optional(str.strip))
 
 
@@ -1504,13 +1522,18 @@ def commit_rows(engine: Engine, *, kind: str, rows: pd.DataFrame, rows_read: int
 def import_file(engine: Engine, *, kind: str, path: str | Path, key: bytes, imported_by: str | None = None,
                 column_map: dict[str, str] | None = None, file_name: str | None = None,
                 fixed_values: dict[str, str] | None = None, header_row: int | None = None,
-                progress: ImportProgress | None = None) -> ImportResult:
+                export_format: str | None = None, progress: ImportProgress | None = None) -> ImportResult:
     """Import one CSV or XLSX file of ``kind``, all or nothing.
 
-    Returns the counts of rows read, inserted, updated and unchanged, or the
-    problems that refused the file (then nothing was written and
-    ``batch_id`` is None). Bad input never raises. ``progress``, when given,
-    is called as reading, checking and writing start.
+    ``export_format`` None reads the file as the import contract (through
+    ``column_map``); ``"auto"`` first tries every known export shape of
+    ``data_access.formats``, a format name (``"zoom"``) only that one. For a
+    recognised export, ``column_map`` gives the form questions chosen
+    {question: field}, over those remembered for the form and found by
+    wording. Returns the counts of rows read, inserted, updated and
+    unchanged, or the problems that refused the file (then nothing was
+    written and ``batch_id`` is None). Bad input never raises. ``progress``,
+    when given, is called as reading, checking and writing start.
     """
     def report(step: str, fraction: float, rows_read: int) -> None:
         if progress is not None:
@@ -1533,9 +1556,15 @@ def import_file(engine: Engine, *, kind: str, path: str | Path, key: bytes, impo
         return refused([f"the file could not be read: {exc.strerror or exc}"])
     except TableError as exc:
         return refused([str(exc)])
+    shaped = _export_input(engine, kind=kind, table=table, export_format=export_format,
+                           column_map=column_map, fixed_values=fixed_values)
+    if isinstance(shaped, str):
+        return refused([shaped])
+    table, column_map, fixed_values, export_notices = shaped
     report("checking", CHECK_START, len(table))
     rows, problems, notices = prepare(engine, kind=kind, table=table, key=key,
                                       column_map=column_map, fixed_values=fixed_values)
+    notices = export_notices + notices
     if problems:
         return refused(problems, notices, len(table))
     report("writing", WRITE_START, len(table))
@@ -1546,6 +1575,31 @@ def import_file(engine: Engine, *, kind: str, path: str | Path, key: bytes, impo
     except (IntegrityError, DataError) as exc:
         return refused([f"the database refused the rows, so nothing was imported "
                         f"(was it changed during the import?): {exc.orig}"], notices, len(table))
+
+
+def _export_input(engine: Engine, *, kind: str, table: pd.DataFrame, export_format: str | None,
+                  column_map: Mapping[str, str] | None, fixed_values: Mapping[str, str] | None
+                  ) -> tuple[pd.DataFrame, dict[str, str], dict[str, str], list[str]] | str:
+    """Return (table, column_map, fixed_values, notices) for ``prepare``: the
+    recognised export's when ``export_format`` finds one, else the arguments
+    as given. Returns the one-line reason instead when the file cannot be
+    read as ``export_format``."""
+    as_given = (table, dict(column_map or {}), dict(fixed_values or {}), [])
+    if export_format is None:
+        return as_given
+    # formats reads remembered choices through mappings, which imports this module.
+    from data_access import formats
+    if export_format != formats.AUTO and export_format not in formats.FORMATS:
+        return (f"unknown export format '{export_format}' "
+                f"(use {formats.AUTO} or one of: {', '.join(formats.FORMATS)})")
+    recognised = formats.recognise(table, export_format=export_format)
+    if recognised is None:
+        if export_format != formats.AUTO:
+            return f"the file is not a {formats.FORMATS[export_format].label}"
+        return (*as_given[:3], [
+            f"The file is not a recognised export ({formats.KNOWN_SHAPES}), so its columns were read as the "
+            f"import contract's."])
+    return formats.import_input(engine, recognised, kind=kind, chosen=column_map, fixed_values=fixed_values)
 
 
 # --- undo ------------------------------------------------------------------------

@@ -24,6 +24,8 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 YES_WORDS = frozenset({"yes", "y", "true", "1"})
 NO_WORDS = frozenset({"no", "n", "false", "0"})
+# The middle answer of a three-choice recommend question (Yes / Maybe / No).
+MAYBE_WORDS = frozenset({"maybe", "not sure", "unsure"})
 
 RATING_LABELS: dict[str, int] = {"poor": 1, "fair": 2, "good": 3, "very good": 4, "excellent": 5}
 
@@ -148,6 +150,23 @@ def parse_yes_no(text: str) -> bool:
     if word in NO_WORDS:
         return False
     raise ValueError("not yes or no (use yes/no, y/n, true/false or 1/0)")
+
+
+def is_maybe(text: str) -> bool:
+    """True when ``text`` is the middle answer of a Yes / Maybe / No question."""
+    return collapse_spaces(text).lower() in MAYBE_WORDS
+
+
+def parse_recommend(text: str) -> bool:
+    """Return whether a "would you recommend" answer is a definite yes: True
+    for the yes words, False for the no words and for Maybe (not sure,
+    unsure), which is not a recommendation."""
+    if is_maybe(text):
+        return False
+    try:
+        return parse_yes_no(text)
+    except ValueError:
+        raise ValueError("not yes, no or maybe (use yes/no/maybe, y/n, true/false or 1/0)") from None
 
 
 def parse_rating(text: str) -> int:

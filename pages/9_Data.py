@@ -3,9 +3,11 @@ undo one, and remove the demo data.
 
 Reading and checking for the preview go through ``data_access.importers``
 (the same ``read_table`` / ``prepare`` / ``undo_batch`` as
-``python -m data_access import``); this page only chooses the columns. The
-import itself runs in a worker process (``data_access.jobs``), so a large
-file never holds this app's process; the page polls the job's row.
+``python -m data_access import``, and ``data_access.formats`` for the
+exports it recognises); this page only chooses the columns, or for a
+recognised export the event and any question its wording did not give.
+The import itself runs in a worker process (``data_access.jobs``), so a
+large file never holds this app's process; the page polls the job's row.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import demo, importers, jobs
+from data_access import demo, formats, importers, jobs
 from data_access.audit import record_audit_event
 from data_access.batches import batch_history, real_data_present
 from data_access.config import ConfigError, database_url, pseudonym_key
@@ -43,6 +45,13 @@ KIND_LABELS = {
     "benchmarks": "National benchmarks",
 }
 NOT_IN_FILE = "— not in this file —"
+QUESTION_PROMPTS = {
+    "rating": "Which question asks for the rating?",
+    "would_recommend": "Which question asks whether they would recommend it?",
+    "comments": "Which question asks for comments?",
+    "region": "Which question asks for the region?",
+    "stage": "Which question asks for the grade or stage?",
+}
 SAME_VALUE = "— the same value for every row —"
 PREVIEW_ROWS = 10
 PSEUDONYM_SHOWN_CHARS = 12
@@ -108,6 +117,75 @@ def choose_columns(kind: str, headers: list[str], *, source: str | None, widget_
     return (None if repeated else column_map), fixed_values
 
 
+def event_label(events: pd.DataFrame):
+    """Return a function naming an event key as "key — title (date)"."""
+    labels = {row.event_key: f"{row.event_key} — {row.title} ({row.date:%-d %b %Y})"
+              for row in events.itertuples()}
+    return labels.__getitem__
+
+
+def recognised_inputs(engine, recognised: formats.Recognised, *, kind: str, widget_prefix: str):
+    """Draw what a recognised export lacks (its event, and the questions its
+    wording did not give); return ``formats.import_input``'s result and the
+    questions chosen {question: field}, or None while something is still to
+    be chosen."""
+    st.success(recognised.notices[0], icon=":material/check_circle:")
+    events = formats.event_choices(engine)
+    if events.empty:
+        st.error(f"There are no events yet: import the event this {recognised.export_format.label} is of "
+                 f"first.")
+        return None
+    on_the_day = events.index[events["date"] == recognised.event_date].tolist()
+    event_key = st.selectbox(
+        "Event the export is of", events["event_key"].tolist(), format_func=event_label(events),
+        index=on_the_day[0] if len(on_the_day) == 1 else None, placeholder="Choose the event",
+        key=f"{widget_prefix}_event",
+    )
+    chosen = question_choices(engine, recognised, widget_prefix=widget_prefix)
+    if chosen is None:
+        return None
+    if event_key is None:
+        st.caption("Choose the event to check the rows.")
+        return None
+    shaped = formats.import_input(engine, recognised, kind=kind, chosen=chosen,
+                                  fixed_values={"event_id": event_key})
+    if isinstance(shaped, str):
+        st.error(f"**This {recognised.export_format.label} cannot be imported yet:** {shaped}.")
+        return None
+    return shaped, chosen
+
+
+def question_choices(engine, recognised: formats.Recognised, *, widget_prefix: str) -> dict[str, str] | None:
+    """Draw one choice per question field of a form, open when a required one
+    was not found; remember the choices for the form when they change and
+    return them as {question: field}, or None when a question is chosen twice."""
+    if not recognised.questions:
+        return {}
+    remembered = formats.remembered_choices(engine, recognised)
+    shown = {question: field for question, field in recognised.merged_map(remembered).items()
+             if question in recognised.questions}
+    current = {field: question for question, field in shown.items()}
+    questions = list(recognised.questions)
+    still_missing = bool(recognised.missing(chosen=remembered))
+    with st.expander("Which question gives each answer", expanded=still_missing):
+        chosen = {}
+        for field in recognised.question_fields:
+            question = st.selectbox(
+                QUESTION_PROMPTS[field], questions,
+                index=questions.index(current[field]) if field in current else None,
+                placeholder="— not asked —", key=f"{widget_prefix}_question_{field}",
+            )
+            if question in chosen:
+                st.error(f"“{question}” is chosen for {chosen[question]} and {field}; choose it for one "
+                         f"only.")
+                return None
+            if question is not None:
+                chosen[question] = field
+    if chosen != shown:
+        formats.remember_choices(engine, recognised, chosen)
+    return chosen
+
+
 def load_section(engine, key: bytes) -> None:
     """Draw the upload, column choices, checks, preview and import button,
     and this session's running or refused import."""
@@ -144,39 +222,62 @@ def load_section(engine, key: bytes) -> None:
     data = upload.getvalue()
     file_name = PurePath(upload.name).name
     try:
-        table = importers.read_table(data, header_row=int(header_row) or None)
+        # Only the first rows are read here, so a large file never holds this process; the worker reads it all.
+        table = importers.read_table(data, header_row=int(header_row) or None, first_rows=jobs.PREVIEW_CHECK_ROWS)
     except importers.TableError as exc:
         st.error(f"**{file_name} cannot be read: {exc}.** Nothing was changed.")
         return
+    whole_file = len(table) < jobs.PREVIEW_CHECK_ROWS
 
-    st.markdown("#### Match the file's columns to the fields")
     widget_prefix = f"data_{kind}_{upload.file_id}_{source or ''}"
-    column_map, fixed_values = choose_columns(kind, [str(h) for h in table.columns], source=source,
-                                              widget_prefix=widget_prefix)
-    if column_map is None:
-        return
-    # The worker checks every row before writing; the page checks the first ones, so a large file never
-    # holds this process for long.
-    rows, problems, notices = importers.prepare(engine, kind=kind, table=table.head(jobs.PREVIEW_CHECK_ROWS),
-                                                key=key, column_map=column_map, fixed_values=fixed_values)
-    for notice in notices:
+    recognised = formats.recognise(table)
+    export_notices: list[str] = []
+    # What the worker is given: it reads the whole file itself, from the header found here.
+    options = {"kind": kind, "header_row": table.attrs["header_row"]}
+    if recognised is not None and recognised.export_format.kind == kind:
+        inputs = recognised_inputs(engine, recognised, kind=kind, widget_prefix=widget_prefix)
+        if inputs is None:
+            return
+        (table, column_map, fixed_values, export_notices), chosen = inputs
+        options |= {"export_format": recognised.export_format.name, "column_map": chosen,
+                    "fixed_values": {"event_id": fixed_values["event_id"]}}
+        # The first, "Recognised as …", is already shown above the choices.
+        export_notices = export_notices[1:]
+    else:
+        if recognised is None:
+            st.info(f"This file is not a recognised export ({formats.KNOWN_SHAPES}): match its columns to "
+                    f"the fields below.", icon=":material/info:")
+        else:
+            st.info(f"This looks like a {recognised.export_format.label}, which holds "
+                    f"{recognised.export_format.kind}: choose “{KIND_LABELS[recognised.export_format.kind]}” "
+                    f"above to import it without matching columns.", icon=":material/info:")
+        st.markdown("#### Match the file's columns to the fields")
+        column_map, fixed_values = choose_columns(kind, [str(h) for h in table.columns], source=source,
+                                                  widget_prefix=widget_prefix)
+        if column_map is None:
+            return
+        options |= {"column_map": column_map, "fixed_values": fixed_values}
+    rows, problems, notices = importers.prepare(engine, kind=kind, table=table, key=key,
+                                                column_map=column_map, fixed_values=fixed_values)
+    for notice in export_notices + notices:
         st.info(notice, icon=":material/info:")
     if problems:
         show_problems(problems, file_name=file_name, outcome="will be")
         return
 
-    st.markdown(f"#### Preview: the first rows of {len(table):,} as they will be stored")
+    if whole_file:
+        st.markdown(f"#### Preview: the first rows of {len(table):,} as they will be stored")
+    else:
+        st.markdown("#### Preview: the first rows as they will be stored")
+        st.caption(f"The first {jobs.PREVIEW_CHECK_ROWS:,} rows are checked here; the import reads and checks "
+                   f"every row before it writes anything.")
     st.caption("Emails are never stored: each person appears only as a pseudonym.")
-    if len(table) > jobs.PREVIEW_CHECK_ROWS:
-        st.caption(f"The first {jobs.PREVIEW_CHECK_ROWS:,} rows are checked here; the import checks every "
-                   f"row before it writes anything.")
     st.dataframe(preview_frame(rows), hide_index=True, width="stretch")
     if job is not None and job.active:
         return
-    if not st.button(f"Import {len(table):,} rows", type="primary", key="data_commit", icon=":material/upload:"):
+    label = f"Import {len(table):,} rows" if whole_file else "Import the whole file"
+    if not st.button(label, type="primary", key="data_commit", icon=":material/upload:"):
         return
-    options = {"kind": kind, "column_map": column_map, "fixed_values": fixed_values,
-               "header_row": int(header_row) or None}
     if start_import(engine, data=data, file_name=file_name, options=options, source=source):
         # The worker has its own copy of the file; the next upload starts from an empty uploader.
         st.session_state[_ROUND_KEY] = round_number + 1

@@ -805,13 +805,21 @@ def test_msforms_feedback_export(engine, key, tmp_path):
     assert "Respondent" not in repr(state(engine))
 
 
-def test_msforms_maybe_is_not_a_yes_no_answer(engine, key, tmp_path):
-    """Mapping the three-choice recommend question to would_recommend is refused at 'Maybe'."""
+def test_msforms_maybe_is_stored_as_not_recommending(engine, key, tmp_path):
+    """The three-choice recommend question imports: Maybe is stored as False, with No."""
     run(engine, key, tmp_path, "events",
         EVENT_HEADER + f"{FORMS_EVENT},ARCP webinar,arcp_portfolio,12/03/2025\n")
     result = importers.import_file(
         engine, kind="feedback", path=SAMPLES / "msforms_feedback_export.xlsx", key=key,
         column_map=FORMS_MAP | {"Would you recommend Soft Landing to a colleague?": "would_recommend"})
-    assert result.problems[0] == ("row 9, column Would you recommend Soft Landing to a colleague?: 'Maybe' — "
-                                  "not yes or no (use yes/no, y/n, true/false or 1/0)")
-    assert scalar(engine, "SELECT COUNT(*) FROM feedback") == 0
+    assert result.problems == []
+    assert ("8 “Maybe” answers to would_recommend were stored as not recommending: only a definite yes counts "
+            "as a recommendation.") in result.notices
+    assert scalar(engine, "SELECT COUNT(*) FROM feedback WHERE would_recommend = :no", no=False) == 8
+
+
+def test_recommend_answer_that_is_not_yes_no_or_maybe_is_refused(events, key, tmp_path):
+    """A would_recommend answer other than yes, no or maybe names the accepted answers."""
+    assert_refused(events, key, tmp_path, "feedback", "event_id,rating,would_recommend\nEV1,5,Perhaps\n",
+                   "row 2, column would_recommend: 'Perhaps' — not yes, no or maybe "
+                   "(use yes/no/maybe, y/n, true/false or 1/0)")

@@ -59,6 +59,14 @@ def test_parse_yes_no_refuses_maybe():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    ("Yes", True), ("y", True), ("No", False), ("Maybe", False), ("not  sure", False), ("UNSURE", False),
+])
+def test_parse_recommend_counts_only_a_definite_yes(text, expected):
+    """Only a yes is a recommendation; Maybe, like No, is not."""
+    assert normalise.parse_recommend(text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     ("1", 1), ("5", 5), ("Poor", 1), ("fair", 2), ("GOOD", 3), ("Very  good", 4), ("Excellent", 5),
 ])
 def test_parse_rating_digits_and_labels(text, expected):
