@@ -78,6 +78,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import (
     ARRAY, Date, Engine, Integer, Table, any_, bindparam, delete, func, insert, select, text, update,
 )
@@ -148,6 +149,10 @@ _ZIP_END_DIRECTORY_SIZE_AT = 12
 _ZIP_END_SEARCH = 22 + 65_535
 # Negative means KiB in SQLite: 256 MiB at most, taken only as pages are read.
 SQLITE_IMPORT_CACHE_KIB = -262_144
+# A table is read into Arrow string arrays this many rows at a time: a row held
+# as a Python list of str objects takes several times the memory of its text,
+# so a 1,000,000-row sheet held as lists would take about 1 GB.
+GRID_CHUNK_ROWS = 65_536
 
 
 @dataclass
@@ -251,11 +256,12 @@ def _check_cells(grid: pd.DataFrame, limits: ImportLimits) -> None:
 
 
 def _collect(records: Iterable[list[str]], *, first_rows: int | None,
-             header_row: int | None) -> list[list[str]]:
-    """Return the records, or with ``first_rows`` only those up to that many
-    non-blank rows below the header, reading no further than needed."""
+             header_row: int | None) -> pd.DataFrame:
+    """Return the records as a grid (``_grid``), or with ``first_rows`` only
+    those up to that many non-blank rows below the header, reading no further
+    than needed."""
     if first_rows is None:
-        return list(records)
+        return _grid(records)
     rows: list[list[str]] = []
     # Finding the header needs the rows below it: look again each time the
     # rows read double, so the rows are searched about twice over in all.
@@ -265,10 +271,10 @@ def _collect(records: Iterable[list[str]], *, first_rows: int | None,
         if len(rows) >= check_at:
             end = _preview_end(rows, first_rows=first_rows, header_row=header_row)
             if end is not None:
-                return rows[:end]
+                return _grid(rows[:end])
             check_at *= 2
     end = _preview_end(rows, first_rows=first_rows, header_row=header_row)
-    return rows if end is None else rows[:end]
+    return _grid(rows if end is None else rows[:end])
 
 
 def _preview_end(rows: Sequence[list[str]], *, first_rows: int, header_row: int | None) -> int | None:
@@ -287,10 +293,41 @@ def _preview_end(rows: Sequence[list[str]], *, first_rows: int, header_row: int 
     return None
 
 
-def _grid(records: Sequence[list[str]]) -> pd.DataFrame:
-    """Return the records as a frame of strings, padded to the widest one."""
-    width = max((len(r) for r in records), default=0)
-    return pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width), dtype=str)
+def _grid(records: Iterable[list[str]]) -> pd.DataFrame:
+    """Return the records as a frame of strings (pandas "str" columns), one
+    row per record, padded with "" to the widest one. At most
+    ``GRID_CHUNK_ROWS`` records are held as Python lists at a time."""
+    chunks: list[list[pa.Array]] = []
+    lengths: list[int] = []
+    rows: list[list[str]] = []
+    for record in records:
+        rows.append(record)
+        if len(rows) == GRID_CHUNK_ROWS:
+            chunks.append(_arrow_columns(rows))
+            lengths.append(len(rows))
+            rows = []
+    if rows or not chunks:
+        chunks.append(_arrow_columns(rows))
+        lengths.append(len(rows))
+    width = max(len(columns) for columns in chunks)
+    if not width:
+        return pd.DataFrame(index=pd.RangeIndex(sum(lengths)), columns=pd.RangeIndex(0))
+    grid = pd.DataFrame({
+        position: pd.array(pa.chunked_array(
+            [columns[position] if position < len(columns) else pa.array([""] * length, type=pa.large_string())
+             for columns, length in zip(chunks, lengths, strict=True)], type=pa.large_string()), dtype="str")
+        for position in range(width)
+    })
+    grid.columns = pd.RangeIndex(width)
+    return grid
+
+
+def _arrow_columns(rows: Sequence[list[str]]) -> list[pa.Array]:
+    """Return the columns of ``rows``, padded with "" to the widest row, as
+    Arrow string arrays (the storage of pandas' "str" columns)."""
+    width = max((len(row) for row in rows), default=0)
+    padded = [row if len(row) == width else row + [""] * (width - len(row)) for row in rows]
+    return [pa.array(column, type=pa.large_string()) for column in zip(*padded, strict=True)]
 
 
 def _decode(data: bytes) -> str:
@@ -354,7 +391,7 @@ def _csv_grid(data: bytes, *, limits: ImportLimits, first_rows: int | None,
     _check_line_lengths(data, limits)
     records = _within_limits(_csv_records(text, limits), limits)
     if first_rows is not None:
-        return _grid(_collect(records, first_rows=first_rows, header_row=header_row))
+        return _collect(records, first_rows=first_rows, header_row=header_row)
     count = width = 0
     for record in records:
         count += 1
@@ -368,7 +405,7 @@ def _csv_grid(data: bytes, *, limits: ImportLimits, first_rows: int | None,
     # ones a person sees: use it only when it splits records as csv does.
     if grid is not None and len(grid) == count:
         return grid
-    return _grid(list(csv.reader(io.StringIO(text, newline=""))))
+    return _grid(csv.reader(io.StringIO(text, newline="")))
 
 
 def _check_archive(data: bytes) -> None:
@@ -420,14 +457,14 @@ def _xlsx_grid(data: bytes, *, limits: ImportLimits, first_rows: int | None,
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()
         rows = (_trimmed([_cell_text(value) for value in row]) for row in sheet.iter_rows(values_only=True))
-        records = _collect(_within_limits(rows, limits), first_rows=first_rows, header_row=header_row)
+        grid = _collect(_within_limits(rows, limits), first_rows=first_rows, header_row=header_row)
     except TableError:
         raise
     except Exception:  # noqa: BLE001
         raise TableError("the file is not a table: it is not a readable XLSX workbook") from None
     finally:
         workbook.close()
-    return _grid(records)
+    return grid
 
 
 def _trimmed(cells: list[str]) -> list[str]:
