@@ -86,8 +86,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-import openpyxl
 import pandas as pd
+import pyarrow as pa
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import INLINE_STRING, SHEET_MAIN_NS, WorkSheetParser
 from sqlalchemy import (
     ARRAY, Date, Engine, Integer, Table, any_, bindparam, delete, func, insert, select, text, update,
 )
@@ -156,6 +161,8 @@ MAX_XLSX_DIRECTORY_BYTES = 4 * 1024 * 1024
 _ZIP_END = b"PK\x05\x06"
 _ZIP_END_DIRECTORY_SIZE_AT = 12
 _ZIP_END_SEARCH = 22 + 65_535
+# The element of a sheet holding a text cell's plain text.
+_TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
 # Negative means KiB in SQLite: 256 MiB at most, taken only as pages are read.
 SQLITE_IMPORT_CACHE_KIB = -262_144
 # How far along an import is when each step starts, as a fraction of the whole.
@@ -164,6 +171,10 @@ READ_START, CHECK_START, WRITE_START = 0.0, 0.3, 0.5
 # Called as an import moves on: (step, "checking" or "writing"; fraction of
 # the import done, 0 to 1; rows read so far).
 ImportProgress = Callable[[str, float, int], None]
+# A table is read into Arrow string arrays this many rows at a time: a row held
+# as a Python list of str objects takes several times the memory of its text,
+# so a 1,000,000-row sheet held as lists would take about 1 GB.
+GRID_CHUNK_ROWS = 65_536
 
 
 @dataclass
@@ -267,11 +278,12 @@ def _check_cells(grid: pd.DataFrame, limits: ImportLimits) -> None:
 
 
 def _collect(records: Iterable[list[str]], *, first_rows: int | None,
-             header_row: int | None) -> list[list[str]]:
-    """Return the records, or with ``first_rows`` only those up to that many
-    non-blank rows below the header, reading no further than needed."""
+             header_row: int | None) -> pd.DataFrame:
+    """Return the records as a grid (``_grid``), or with ``first_rows`` only
+    those up to that many non-blank rows below the header, reading no further
+    than needed."""
     if first_rows is None:
-        return list(records)
+        return _grid(records)
     rows: list[list[str]] = []
     # Finding the header needs the rows below it: look again each time the
     # rows read double, so the rows are searched about twice over in all.
@@ -281,10 +293,10 @@ def _collect(records: Iterable[list[str]], *, first_rows: int | None,
         if len(rows) >= check_at:
             end = _preview_end(rows, first_rows=first_rows, header_row=header_row)
             if end is not None:
-                return rows[:end]
+                return _grid(rows[:end])
             check_at *= 2
     end = _preview_end(rows, first_rows=first_rows, header_row=header_row)
-    return rows if end is None else rows[:end]
+    return _grid(rows if end is None else rows[:end])
 
 
 def _preview_end(rows: Sequence[list[str]], *, first_rows: int, header_row: int | None) -> int | None:
@@ -303,10 +315,41 @@ def _preview_end(rows: Sequence[list[str]], *, first_rows: int, header_row: int 
     return None
 
 
-def _grid(records: Sequence[list[str]]) -> pd.DataFrame:
-    """Return the records as a frame of strings, padded to the widest one."""
-    width = max((len(r) for r in records), default=0)
-    return pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width), dtype=str)
+def _grid(records: Iterable[list[str]]) -> pd.DataFrame:
+    """Return the records as a frame of strings (pandas "str" columns), one
+    row per record, padded with "" to the widest one. At most
+    ``GRID_CHUNK_ROWS`` records are held as Python lists at a time."""
+    chunks: list[list[pa.Array]] = []
+    lengths: list[int] = []
+    rows: list[list[str]] = []
+    for record in records:
+        rows.append(record)
+        if len(rows) == GRID_CHUNK_ROWS:
+            chunks.append(_arrow_columns(rows))
+            lengths.append(len(rows))
+            rows = []
+    if rows or not chunks:
+        chunks.append(_arrow_columns(rows))
+        lengths.append(len(rows))
+    width = max(len(columns) for columns in chunks)
+    if not width:
+        return pd.DataFrame(index=pd.RangeIndex(sum(lengths)), columns=pd.RangeIndex(0))
+    grid = pd.DataFrame({
+        position: pd.array(pa.chunked_array(
+            [columns[position] if position < len(columns) else pa.array([""] * length, type=pa.large_string())
+             for columns, length in zip(chunks, lengths, strict=True)], type=pa.large_string()), dtype="str")
+        for position in range(width)
+    })
+    grid.columns = pd.RangeIndex(width)
+    return grid
+
+
+def _arrow_columns(rows: Sequence[list[str]]) -> list[pa.Array]:
+    """Return the columns of ``rows``, padded with "" to the widest row, as
+    Arrow string arrays (the storage of pandas' "str" columns)."""
+    width = max((len(row) for row in rows), default=0)
+    padded = [row if len(row) == width else row + [""] * (width - len(row)) for row in rows]
+    return [pa.array(column, type=pa.large_string()) for column in zip(*padded, strict=True)]
 
 
 def _decode(data: bytes) -> str:
@@ -370,7 +413,7 @@ def _csv_grid(data: bytes, *, limits: ImportLimits, first_rows: int | None,
     _check_line_lengths(data, limits)
     records = _within_limits(_csv_records(text, limits), limits)
     if first_rows is not None:
-        return _grid(_collect(records, first_rows=first_rows, header_row=header_row))
+        return _collect(records, first_rows=first_rows, header_row=header_row)
     count = width = 0
     for record in records:
         count += 1
@@ -384,7 +427,7 @@ def _csv_grid(data: bytes, *, limits: ImportLimits, first_rows: int | None,
     # ones a person sees: use it only when it splits records as csv does.
     if grid is not None and len(grid) == count:
         return grid
-    return _grid(list(csv.reader(io.StringIO(text, newline=""))))
+    return _grid(csv.reader(io.StringIO(text, newline="")))
 
 
 def _check_archive(data: bytes) -> None:
@@ -428,22 +471,105 @@ def _xlsx_grid(data: bytes, *, limits: ImportLimits, first_rows: int | None,
     read one row at a time, padded to the widest row."""
     _check_archive(data)
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        reader = _WorkbookReader(io.BytesIO(data), read_only=True, data_only=False)
+        reader.read()
+        workbook = reader.wb
     # openpyxl raises many exception types on damaged or foreign zip files.
     except Exception:  # noqa: BLE001
         raise TableError("the file is not a table: it is not a readable XLSX workbook") from None
     try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        rows = (_trimmed([_cell_text(value) for value in row]) for row in sheet.iter_rows(values_only=True))
-        records = _collect(_within_limits(rows, limits), first_rows=first_rows, header_row=header_row)
+        values = _sheet_values(workbook.worksheets[0])
+        rows = (_trimmed([_cell_text(value) for value in row]) for row in values)
+        grid = _collect(_within_limits(rows, limits), first_rows=first_rows, header_row=header_row)
     except TableError:
         raise
     except Exception:  # noqa: BLE001
         raise TableError("the file is not a table: it is not a readable XLSX workbook") from None
     finally:
         workbook.close()
-    return _grid(records)
+    return grid
+
+
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """A read-only worksheet that does not look for its stated dimensions:
+    openpyxl's read-only worksheet parses its whole sheet for them when the
+    sheet states none (as openpyxl's own files do not), and reading does not
+    use them, since they are often wrong."""
+
+    def _get_size(self) -> None:
+        """Leave the dimensions unknown, as ``reset_dimensions`` does."""
+
+
+class _WorkbookReader(ExcelReader):
+    """openpyxl's workbook reader, read-only, making each worksheet an ``_UnsizedSheet``."""
+
+    def read_worksheets(self) -> None:
+        """Add the workbook's worksheets and chart sheets, in order, as openpyxl's read-only reader does."""
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                self.read_chartsheet(sheet, rel)
+                continue
+            # openpyxl reads a worksheet's relationships even when read-only, so a damaged one is refused.
+            rels_path = get_rels_path(rel.target)
+            if rels_path in self.valid_files:
+                get_dependents(self.archive, rels_path)
+            worksheet = _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
+
+
+class _SheetParser(WorkSheetParser):
+    """openpyxl's worksheet parser, with a quicker path for a cell holding
+    plain inline text (how openpyxl and many export tools write text): the
+    general path builds a rich-text object for each such cell, which took
+    most of the time of reading a large sheet."""
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        """Return the cell as openpyxl's parser does: its row, column (1-based), value, type and style."""
+        if element.get("t") != "inlineStr" or len(element) != 1:
+            return super().parse_cell(element)
+        inline = element[0]
+        if inline.tag != INLINE_STRING or len(inline) != 1 or inline[0].tag != _TEXT_TAG:
+            return super().parse_cell(element)
+        coordinate = element.get("r")
+        if coordinate:
+            row, column = coordinate_to_tuple(coordinate)
+            self.col_counter = column
+        else:
+            self.col_counter += 1
+            row, column = self.row_counter, self.col_counter
+        style_id = element.get("s", 0)
+        return {"row": row, "column": column, "value": inline[0].text or "", "data_type": "s",
+                "style_id": int(style_id) if style_id else style_id}
+
+
+def _sheet_values(sheet: ReadOnlyWorksheet) -> Iterator[list[Any]]:
+    """Yield the values of each row of a read-only ``sheet`` from row 1, up
+    to its last cell, as openpyxl's ``iter_rows(values_only=True)`` does
+    for a sheet whose dimensions are reset: a row missing from the file is
+    an empty list, a missing cell None."""
+    workbook = sheet.parent
+    with sheet._get_source() as source:
+        parser = _SheetParser(source, sheet._shared_strings, data_only=workbook.data_only,
+                              epoch=workbook.epoch, date_formats=workbook._date_formats,
+                              timedelta_formats=workbook._timedelta_formats)
+        expected = 1
+        for number, cells in parser.parse():
+            while expected < number:
+                expected += 1
+                yield []
+            # openpyxl skips a row numbered at or below one already read.
+            if expected > number:
+                continue
+            expected += 1
+            width = cells[-1]["column"] if cells else 0
+            values: list[Any] = [None] * width
+            for cell in cells:
+                if cell["column"] <= width:
+                    values[cell["column"] - 1] = cell["value"]
+            yield values
 
 
 def _trimmed(cells: list[str]) -> list[str]:
