@@ -1,5 +1,6 @@
 """The import history as the Data page shows it to admins: every batch with
-who imported it, when, the file's name and SHA-256, and the row counts."""
+who imported it, when, the file's name and SHA-256, and the row counts; and
+undoing one batch with its audit entry."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine, exists, select
 
+from data_access import importers
+from data_access.audit import record_audit_event
 from data_access.models import ImportBatch
 
 BATCH_HISTORY_COLUMNS = [
@@ -30,6 +33,18 @@ def batch_history(engine: Engine, *, limit: int = 200) -> pd.DataFrame:
     for column in ("imported_at", "undone_at"):
         history[column] = [_utc(moment) for moment in history[column]]
     return history
+
+
+def undo_import(engine: Engine, *, batch_id: int, user: str | None) -> int:
+    """Undo import ``batch_id`` with ``importers.undo_batch`` and audit it as
+    ``user``. Returns how many rows were deleted or restored; raises
+    ``importers.UndoError`` (changing nothing) when it cannot be undone."""
+    changed = importers.undo_batch(engine, batch_id=batch_id)
+    with engine.connect() as conn:
+        file_name = conn.execute(select(ImportBatch.file_name).where(ImportBatch.id == batch_id)).scalar_one()
+    record_audit_event(engine, action="undo", user=user,
+                       detail=f"import {batch_id} ({file_name}): {changed:,} rows deleted or restored")
+    return changed
 
 
 def real_data_present(engine: Engine) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from data_access import importers, models
+from data_access.batches import undo_import
 from data_access.audit import record_audit_event
 
 EVENT_ID_PREFIX = "SL"
@@ -222,12 +223,9 @@ def undo_record_change(engine: Engine, *, batch_id: int, user: str | None) -> in
     if file_name is None or not file_name.startswith(FILE_NAME_PREFIX):
         raise RecordUndoError(f"import {batch_id} is not a change made on the Records page")
     try:
-        changed = importers.undo_batch(engine, batch_id=batch_id)
+        return undo_import(engine, batch_id=batch_id, user=user)
     except importers.UndoError as exc:
         raise RecordUndoError(str(exc)) from None
-    record_audit_event(engine, action="undo", user=user,
-                       detail=f"import {batch_id} ({file_name}): {changed:,} rows deleted or restored")
-    return changed
 
 
 def _text(value: Any) -> str:

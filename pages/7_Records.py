@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from data_access import importers, records
 from data_access.config import ConfigError
 from data_access.queries import meta
-from domain.periods import UK_TIME
+from ui.actions import confirmed, flash, show_flash, uk_time
 from ui.auth import current_user
 from ui.cache import cached_lookup, current_data_version, get_engine, refresh_data_version
 from ui.frame import page_frame
@@ -29,15 +29,7 @@ CHANGES_SHOWN = 20
 # The GMC's training years start in August, so the last complete one began last year.
 DEFAULT_BENCHMARK_YEAR_OFFSET = 1
 
-_FLASH_KEY = "records_flash"
 _ROSTER_SNAPSHOT_KEY = "records_roster_drawn"
-_UNDO_PENDING_KEY = "records_undo_pending"
-
-
-def flash(message: str) -> None:
-    """Show ``message`` as a success notice after the rerun that follows."""
-    st.session_state[_FLASH_KEY] = message
-    st.rerun()
 
 
 def show_problems(change: records.RecordChange) -> None:
@@ -56,11 +48,6 @@ def saved(change: records.RecordChange, what: str) -> None:
     refresh_data_version()
     flash(f"Saved {what} as import {result.batch_id}: {result.inserted:,} inserted, {result.updated:,} "
           f"updated, {result.unchanged:,} unchanged. Undo it below if it was a mistake.")
-
-
-def uk_time(moment: dt.datetime) -> str:
-    """Return a UTC moment as UK time text."""
-    return f"{moment.astimezone(UK_TIME):%-d %b %Y, %H:%M}"
 
 
 def events_section(engine) -> None:
@@ -213,31 +200,22 @@ def changes_section(engine) -> None:
                           placeholder="Choose a change", key="records_undo_choice")
     if chosen is None:
         return
-    if st.button("Undo this change…", key="records_undo_start", icon=":material/undo:"):
-        st.session_state[_UNDO_PENDING_KEY] = chosen
-    if st.session_state.get(_UNDO_PENDING_KEY) != chosen:
+    question = (f"**Undo {labels[chosen]}?** Rows it added are deleted and rows it changed get their previous "
+                f"values back.")
+    if not confirmed(key="records_undo", choice=chosen, start_label="Undo this change…", icon=":material/undo:",
+                     question=question, confirm_label="Yes, undo it"):
         return
-    st.warning(f"**Undo {labels[chosen]}?** Rows it added are deleted and rows it changed get their previous "
-               f"values back.")
-    confirm, cancel = st.columns(2)
-    if cancel.button("Cancel", key="records_undo_cancel"):
-        st.session_state.pop(_UNDO_PENDING_KEY, None)
-        st.rerun()
-    if confirm.button("Yes, undo it", type="primary", key="records_undo_confirm"):
-        st.session_state.pop(_UNDO_PENDING_KEY, None)
-        try:
-            changed = records.undo_record_change(engine, batch_id=chosen, user=current_user())
-        except records.RecordUndoError as exc:
-            st.error(f"**Not undone:** {exc}. Nothing was changed.")
-            return
-        refresh_data_version()
-        flash(f"Undid import {chosen}: {changed:,} rows deleted or restored.")
+    try:
+        changed = records.undo_record_change(engine, batch_id=chosen, user=current_user())
+    except records.RecordUndoError as exc:
+        st.error(f"**Not undone:** {exc}. Nothing was changed.")
+        return
+    refresh_data_version()
+    flash(f"Undid import {chosen}: {changed:,} rows deleted or restored.")
 
 
 page_frame("Records", admin_only=True)
-message = st.session_state.pop(_FLASH_KEY, None)
-if message:
-    st.success(message, icon=":material/check_circle:")
+show_flash()
 try:
     records_engine = get_engine()
     events_section(records_engine)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import demo, formats, importers, jobs
 from data_access.audit import record_audit_event
-from data_access.batches import batch_history, real_data_present
+from data_access.batches import batch_history, real_data_present, undo_import
 from data_access.config import ConfigError, database_url, pseudonym_key
 from data_access.mappings import (
     contract_fields,
@@ -30,7 +30,7 @@ from data_access.mappings import (
     template_csv,
 )
 from data_access.queries import meta
-from domain.periods import UK_TIME
+from ui.actions import confirmed, flash, show_flash, uk_time
 from ui.auth import current_user
 from ui.cache import get_engine, refresh_data_version
 from ui.frame import page_frame
@@ -58,10 +58,7 @@ PSEUDONYM_SHOWN_CHARS = 12
 MAPPING_COLUMNS = 3
 HISTORY_LIMIT = 200
 
-_FLASH_KEY = "data_flash"
 _ROUND_KEY = "data_upload_round"
-_UNDO_PENDING_KEY = "data_undo_pending"
-_CLEAR_DEMO_PENDING_KEY = "data_clear_demo_pending"
 
 
 def preview_frame(rows: pd.DataFrame) -> pd.DataFrame:
@@ -71,19 +68,6 @@ def preview_frame(rows: pd.DataFrame) -> pd.DataFrame:
         preview["pseudonym"] = [None if value is None else f"{value[:PSEUDONYM_SHOWN_CHARS]}…"
                                 for value in preview["pseudonym"]]
     return preview.rename(columns={"row": "file row"})
-
-
-def uk_time(moment) -> str:
-    """Return a UTC moment as UK time text, or "" for none."""
-    if moment is None or pd.isna(moment):
-        return ""
-    return f"{moment.astimezone(UK_TIME):%-d %b %Y, %H:%M}"
-
-
-def flash(message: str) -> None:
-    """Show ``message`` as a success notice after the rerun that follows."""
-    st.session_state[_FLASH_KEY] = message
-    st.rerun()
 
 
 def choose_columns(kind: str, headers: list[str], *, source: str | None, widget_prefix: str):
@@ -315,28 +299,19 @@ def history_section(engine) -> None:
                           placeholder="Choose an import", key="data_undo_choice")
     if chosen is None:
         return
-    if st.button("Undo this import…", key="data_undo_start", icon=":material/undo:"):
-        st.session_state[_UNDO_PENDING_KEY] = chosen
-    if st.session_state.get(_UNDO_PENDING_KEY) != chosen:
-        return
     row = live[live["id"] == chosen].iloc[0]
-    st.warning(f"**Undo {labels[chosen]}?** This deletes the {row['rows_inserted']:,} rows it added and "
-               f"restores the {row['rows_updated']:,} rows it changed.")
-    confirm, cancel = st.columns(2)
-    if cancel.button("Cancel", key="data_undo_cancel"):
-        st.session_state.pop(_UNDO_PENDING_KEY, None)
-        st.rerun()
-    if confirm.button("Yes, undo it", type="primary", key="data_undo_confirm"):
-        st.session_state.pop(_UNDO_PENDING_KEY, None)
-        try:
-            changed = importers.undo_batch(engine, batch_id=chosen)
-        except importers.UndoError as exc:
-            st.error(f"**Not undone:** {exc}. Nothing was changed.")
-            return
-        record_audit_event(engine, action="undo", user=current_user(),
-                           detail=f"import {chosen} ({row['file_name']}): {changed:,} rows deleted or restored")
-        refresh_data_version()
-        flash(f"Undid import {chosen}: {changed:,} rows deleted or restored.")
+    question = (f"**Undo {labels[chosen]}?** This deletes the {row['rows_inserted']:,} rows it added and "
+                f"restores the {row['rows_updated']:,} rows it changed.")
+    if not confirmed(key="data_undo", choice=chosen, start_label="Undo this import…", icon=":material/undo:",
+                     question=question, confirm_label="Yes, undo it"):
+        return
+    try:
+        changed = undo_import(engine, batch_id=chosen, user=current_user())
+    except importers.UndoError as exc:
+        st.error(f"**Not undone:** {exc}. Nothing was changed.")
+        return
+    refresh_data_version()
+    flash(f"Undid import {chosen}: {changed:,} rows deleted or restored.")
 
 
 def demo_section(engine) -> None:
@@ -349,27 +324,18 @@ def demo_section(engine) -> None:
         st.caption("The synthetic demo data can be removed here once you have imported your own data.")
         return
     st.write("The synthetic demo data is still mixed with your own imports.")
-    if st.button("Remove demo data…", key="data_clear_demo_start", icon=":material/delete:"):
-        st.session_state[_CLEAR_DEMO_PENDING_KEY] = True
-    if not st.session_state.get(_CLEAR_DEMO_PENDING_KEY):
+    if not confirmed(key="data_clear_demo", choice=True, start_label="Remove demo data…",
+                     icon=":material/delete:", question="**Remove every demo row?** Your own imports are kept.",
+                     confirm_label="Yes, remove the demo data"):
         return
-    st.warning("**Remove every demo row?** Your own imports are kept.")
-    confirm, cancel = st.columns(2)
-    if cancel.button("Cancel", key="data_clear_demo_cancel"):
-        st.session_state.pop(_CLEAR_DEMO_PENDING_KEY, None)
-        st.rerun()
-    if confirm.button("Yes, remove the demo data", type="primary", key="data_clear_demo_confirm"):
-        st.session_state.pop(_CLEAR_DEMO_PENDING_KEY, None)
-        removed = demo.clear_demo(engine)
-        record_audit_event(engine, action="clear_demo", user=current_user(), detail=f"{removed:,} demo rows")
-        refresh_data_version()
-        flash(f"Removed {removed:,} demo rows.")
+    removed = demo.clear_demo(engine)
+    record_audit_event(engine, action="clear_demo", user=current_user(), detail=f"{removed:,} demo rows")
+    refresh_data_version()
+    flash(f"Removed {removed:,} demo rows.")
 
 
 page_frame("Data", admin_only=True)
-message = st.session_state.pop(_FLASH_KEY, None)
-if message:
-    st.success(message, icon=":material/check_circle:")
+show_flash()
 try:
     data_engine = get_engine()
     pseudonym = pseudonym_key(database_url())
