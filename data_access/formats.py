@@ -73,6 +73,10 @@ FORMATS: dict[str, ExportFormat] = {
 }
 AUTO = "auto"
 KNOWN_SHAPES = "Zoom, Microsoft Forms, Google Forms or Eventbrite"
+# Rows of a file searched for a Zoom report's attendee header before the whole
+# file is read as one; a report's summary, host and panelist blocks take a
+# few dozen rows above it.
+ZOOM_HEADER_SCAN_ROWS = 1_000
 
 # Feedback fields a form question can give, in the order they are looked for,
 # with the wording that finds them (matched case-insensitively anywhere in the
@@ -361,6 +365,11 @@ def _zoom_layout(rows: Rows) -> _ZoomLayout:
 
 def _recognise_zoom(table: pd.DataFrame) -> Recognised | None:
     """Return the attendees of a Zoom webinar or meeting report, or None."""
+    # A report's attendee header is near its top; looking there first keeps a large file that is not a
+    # Zoom report from being copied into rows of Python lists.
+    head = _zoom_layout(_grid(table.head(ZOOM_HEADER_SCAN_ROWS)))
+    if head.webinar_at is None and head.meeting_at is None:
+        return None
     rows = _grid(table)
     layout = _zoom_layout(rows)
     is_webinar = layout.webinar_at is not None
