@@ -21,6 +21,7 @@ PAGE_LABELS = {
     "4_Differential_attainment": "Differential attainment",
     "5_About_the_data": "About the data",
     "6_Meeting_pack": "Meeting pack",
+    "7_Records": "Records",
     "8_Audit_log": "Audit log",
     "9_Data": "Data",
 }
