@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -74,32 +75,36 @@ def engine(engine_url):
     eng.dispose()
 
 
+@contextmanager
+def temp_folder_setting(tmp_path_factory, *, name: str, variable: str) -> Iterator[Path]:
+    """Yield a new temp folder named after ``name``, set as environment
+    ``variable`` (app servers the tests start inherit it) until the end."""
+    folder = tmp_path_factory.mktemp(name)
+    previous = os.environ.get(variable)
+    os.environ[variable] = str(folder)
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            del os.environ[variable]
+        else:
+            os.environ[variable] = previous
+
+
 @pytest.fixture(scope="session", autouse=True)
 def snapshot_dir(tmp_path_factory):
-    """Keep columnar snapshot files of test databases out of the project's data/
-    folder (app servers the tests start inherit the setting)."""
-    folder = tmp_path_factory.mktemp("snapshots")
-    previous = os.environ.get("SOFT_LANDING_SNAPSHOT_DIR")
-    os.environ["SOFT_LANDING_SNAPSHOT_DIR"] = str(folder)
-    yield folder
-    if previous is None:
-        del os.environ["SOFT_LANDING_SNAPSHOT_DIR"]
-    else:
-        os.environ["SOFT_LANDING_SNAPSHOT_DIR"] = previous
+    """Keep columnar snapshot files of test databases out of the project's data/ folder."""
+    with temp_folder_setting(tmp_path_factory, name="snapshots",
+                             variable="SOFT_LANDING_SNAPSHOT_DIR") as folder:
+        yield folder
 
 
 @pytest.fixture(scope="session", autouse=True)
 def import_upload_dir(tmp_path_factory):
-    """Keep uploads waiting for an import worker out of the project's data/
-    folder (app servers the tests start inherit the setting)."""
-    folder = tmp_path_factory.mktemp("import_uploads")
-    previous = os.environ.get("SOFT_LANDING_IMPORT_DIR")
-    os.environ["SOFT_LANDING_IMPORT_DIR"] = str(folder)
-    yield folder
-    if previous is None:
-        del os.environ["SOFT_LANDING_IMPORT_DIR"]
-    else:
-        os.environ["SOFT_LANDING_IMPORT_DIR"] = previous
+    """Keep uploads waiting for an import worker out of the project's data/ folder."""
+    with temp_folder_setting(tmp_path_factory, name="import_uploads",
+                             variable="SOFT_LANDING_IMPORT_DIR") as folder:
+        yield folder
 
 
 @pytest.fixture

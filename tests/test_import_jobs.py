@@ -7,10 +7,10 @@ import datetime as dt
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text, update
 from benchmarks.data import write_import_files
 from data_access import cli, importers, jobs, models
 from data_access.mappings import remembered_mapping
+from tests.test_faults import sqlite_write_in_progress
 from tests.test_import import EVENTS_CSV, state
 
 ATTENDANCE = "Event,E-mail,Came\nEV1,amina@example.org,yes\nEV2,rohan@example.org,no\n"
@@ -175,15 +176,7 @@ def writer_inside_transaction(engine) -> bool:
     """True while another connection holds an open write transaction on the
     database: SQLite's write lock, or PostgreSQL's lock of a row insert into import_batch."""
     if engine.dialect.name == "sqlite":
-        probe = sqlite3.connect(engine.url.database, timeout=0)
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-            probe.execute("ROLLBACK")
-            return False
-        except sqlite3.OperationalError:
-            return True
-        finally:
-            probe.close()
+        return sqlite_write_in_progress(Path(engine.url.database))
     with engine.connect() as conn:
         return conn.execute(text(
             "SELECT count(*) FROM pg_locks WHERE relation = 'import_batch'::regclass "

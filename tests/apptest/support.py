@@ -7,11 +7,23 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from streamlit.testing.v1 import AppTest
+
 from tests.factories import FactRows
 
 ROOT = Path(__file__).resolve().parents[2]
 # Generous: the first run in a process imports pandas, SQLAlchemy and plotly.
 RUN_TIMEOUT_SECONDS = 60
+
+
+def dashboard_app(page: str | None = None, **params: str | list[str]) -> AppTest:
+    """Return an AppTest of the dashboard with URL ``params``, opened on ``page``, not yet run."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=RUN_TIMEOUT_SECONDS)
+    for name, value in params.items():
+        at.query_params[name] = value
+    if page is not None:
+        at.switch_page(page)
+    return at
 
 
 def seed_overview_rows(rows: FactRows, *, today: dt.date) -> None:

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
-from tests.apptest.support import ROOT, RUN_TIMEOUT_SECONDS
+from tests.apptest.support import dashboard_app
 from ui.meeting import ADMIN_PAGE_NOTICE, EXIT_LABEL, screen_reader_only_key
 
 EXACT_SWITCH = "privacy_exact_toggle"
@@ -16,15 +16,6 @@ MEETING_SWITCH = "meeting_toggle"
 EXIT_BUTTON = "meeting_exit"
 DASHBOARD_LABELS = ["Overview", "Event reach", "Feedback", "Regional coverage", "Differential attainment",
                     "About the data"]
-
-
-def app_on(page: str | None = None, **params: str | list[str]) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=RUN_TIMEOUT_SECONDS)
-    for name, value in params.items():
-        at.query_params[name] = value
-    if page is not None:
-        at.switch_page(page)
-    return at
 
 
 def events_registrations(at) -> list[float]:
@@ -40,7 +31,7 @@ def in_meeting_mode(at) -> bool:
 @pytest.fixture
 def meeting_overview(app_db) -> AppTest:
     """Return the Overview opened from a link with present=1 and London selected, already run."""
-    return app_on(present="1", region=["LDN"]).run()
+    return dashboard_app(present="1", region=["LDN"]).run()
 
 
 def test_present_link_turns_meeting_mode_on(meeting_overview):
@@ -125,7 +116,7 @@ def test_exit_button_leaves_meeting_mode(meeting_overview):
 
 def test_sidebar_switch_turns_meeting_mode_on(app_db):
     """The sidebar's Meeting mode switch enters meeting mode and writes present=1 in the URL."""
-    at = app_on().run()
+    at = dashboard_app().run()
     assert not in_meeting_mode(at)
     at.toggle(key=MEETING_SWITCH).set_value(True).run()
     assert in_meeting_mode(at)
@@ -135,7 +126,7 @@ def test_sidebar_switch_turns_meeting_mode_on(app_db):
 @pytest.mark.parametrize("value", ["yes", "2"])
 def test_invalid_present_gives_notice_and_normal_view(app_db, value):
     """present=yes or present=2 shows a notice naming it, keeps the normal view and leaves the URL."""
-    at = app_on(present=value).run()
+    at = dashboard_app(present=value).run()
     assert not at.exception
     assert any(f"present={value}" in box.value for box in at.warning)
     assert not in_meeting_mode(at)
@@ -145,7 +136,7 @@ def test_invalid_present_gives_notice_and_normal_view(app_db, value):
 
 def test_meeting_mode_forces_suppression_for_an_admin(app_db):
     """An admin's exact small numbers are hidden again in meeting mode, with no switch to undo it."""
-    at = app_on("pages/1_Event_reach.py").run()
+    at = dashboard_app("pages/1_Event_reach.py").run()
     at.toggle(key=EXACT_SWITCH).set_value(True).run()
     assert events_registrations(at) == [11, 4]
     at.toggle(key=MEETING_SWITCH).set_value(True).run()
@@ -156,7 +147,7 @@ def test_meeting_mode_forces_suppression_for_an_admin(app_db):
 
 def test_leaving_meeting_mode_keeps_suppression_on(app_db):
     """Exiting meeting mode does not bring an earlier internal view back onto the shared screen."""
-    at = app_on("pages/1_Event_reach.py").run()
+    at = dashboard_app("pages/1_Event_reach.py").run()
     at.toggle(key=EXACT_SWITCH).set_value(True).run()
     at.toggle(key=MEETING_SWITCH).set_value(True).run()
     at.button(key=EXIT_BUTTON).click().run()
@@ -166,7 +157,7 @@ def test_leaving_meeting_mode_keeps_suppression_on(app_db):
 
 def test_admin_page_in_meeting_mode_shows_dashboards_only(app_db):
     """The Data page in meeting mode says meeting mode shows dashboards only, and draws no uploader."""
-    at = app_on("pages/9_Data.py", present="1").run()
+    at = dashboard_app("pages/9_Data.py", present="1").run()
     assert not at.exception
     assert at.info[-1].value == ADMIN_PAGE_NOTICE
     assert not at.get("file_uploader")
@@ -175,7 +166,7 @@ def test_admin_page_in_meeting_mode_shows_dashboards_only(app_db):
 
 def test_meeting_pack_page_in_meeting_mode_shows_dashboards_only(app_db):
     """The Meeting pack page in meeting mode points to the exit and offers no Prepare button."""
-    at = app_on("pages/6_Meeting_pack.py", present="1").run()
+    at = dashboard_app("pages/6_Meeting_pack.py", present="1").run()
     assert not at.exception
     assert at.info[-1].value == ADMIN_PAGE_NOTICE
     assert not any(button.key == "meeting_pack_prepare" for button in at.button)
@@ -184,7 +175,7 @@ def test_meeting_pack_page_in_meeting_mode_shows_dashboards_only(app_db):
 
 def test_about_the_data_renders_in_meeting_mode(app_db):
     """About the data works in meeting mode and states the suppression rule."""
-    at = app_on("pages/5_About_the_data.py", present="1").run()
+    at = dashboard_app("pages/5_About_the_data.py", present="1").run()
     assert not at.exception
     assert in_meeting_mode(at)
     assert any("Small numbers" == header.value for header in at.header)

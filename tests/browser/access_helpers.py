@@ -3,6 +3,8 @@ for the login form, choose in a selectbox, read an Overview tile."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -36,12 +38,13 @@ def open_and_log_in(page, url: str, username: str, password: str) -> None:
     page.wait_for_selector(IDLE_APP, timeout=APP_TIMEOUT_MS)
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled exactly ``label`` and wait
-    until the app has run with it."""
+def choose(page, label: str, option: str, *, exact: bool = True) -> None:
+    """Pick ``option`` (with ``exact=False``, the first option containing it)
+    in the selectbox labelled exactly ``label`` and wait until the app has
+    run with it."""
     page.wait_for_selector(IDLE_APP, timeout=APP_TIMEOUT_MS)
     box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
-    choice = page.get_by_role("option", name=option, exact=True)
+    choice = page.get_by_role("option", name=option, exact=exact).first
     # A rerun that redraws the page while the list opens closes it again.
     for _ in range(OPEN_ATTEMPTS):
         box.click()
@@ -51,7 +54,7 @@ def choose(page, label: str, option: str) -> None:
         except PlaywrightTimeoutError:
             page.keyboard.press("Escape")
     choice.click()
-    expect(box.get_by_role("combobox")).to_have_value(option)
+    expect(box.get_by_role("combobox")).to_have_value(option if exact else re.compile(re.escape(option)))
     page.wait_for_selector(IDLE_APP, timeout=APP_TIMEOUT_MS)
 
 

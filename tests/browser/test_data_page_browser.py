@@ -97,9 +97,7 @@ def test_admin_maps_imports_and_undoes_an_export(access_server, page, tmp_path):
 
     sidebar_link(page, "Data").click()
     expect(page.get_by_role("heading", name="Import history")).to_be_visible()
-    undo_choice = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("Import to undo", exact=True))
-    undo_choice.click()
-    page.get_by_role("option", name="forms_feedback.csv", exact=False).click()
+    choose(page, "Import to undo", "forms_feedback.csv", exact=False)
     page.get_by_role("button", name="Undo this import…").click()
     page.get_by_role("button", name="Yes, undo it").click()
     expect(page.get_by_text("Undid import", exact=False)).to_be_visible()

@@ -10,14 +10,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from sqlalchemy import text
 
 from benchmarks.browser import dashboard_server
 from data_access import demo, records
 from data_access.db import make_engine, migrate
-from tests.browser.access_helpers import IDLE_APP, OPEN_ATTEMPTS, OPTION_TIMEOUT_MS, choose, tile_value
+from tests.browser.access_helpers import IDLE_APP, choose, tile_value
 from tests.browser.helpers import APP_TIMEOUT_MS, save_screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -95,19 +94,7 @@ def open_records(page, server: RecordsServer) -> None:
 def undo_latest(page, server: RecordsServer, change: str) -> None:
     """On the Records page, undo the change whose label contains ``change``, confirming it."""
     open_records(page, server)
-    label = page.get_by_text("Change to undo", exact=True)
-    box = page.locator('[data-testid="stSelectbox"]').filter(has=label)
-    option = page.get_by_role("option", name=change, exact=False).first
-    # A rerun that redraws the page while the list opens closes it again.
-    for _ in range(OPEN_ATTEMPTS):
-        box.click()
-        try:
-            option.wait_for(timeout=OPTION_TIMEOUT_MS)
-            break
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    option.click()
-    page.wait_for_selector(IDLE_APP, timeout=APP_TIMEOUT_MS)
+    choose(page, "Change to undo", change, exact=False)
     page.get_by_role("button", name="Undo this change…").click()
     page.get_by_role("button", name="Yes, undo it").click()
     expect(page.get_by_text("Undid import", exact=False)).to_be_visible()
